@@ -1,0 +1,162 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Pulse.Runtime.Configuration;
+using Pulse.Runtime.Diagnostics;
+using Pulse.Runtime.Invocation;
+
+namespace Pulse.Runtime.Catalog;
+
+/// <summary>
+/// The activations of one silo, keyed by grain id. Creates an activation on a grain's first call,
+/// collects idle ones every quantum, and deactivates everything at shutdown.
+/// </summary>
+internal sealed class ActivationCatalog : IDisposable
+{
+    private readonly ConcurrentDictionary<GrainId, GrainActivation> _activations = new();
+    private readonly GrainClassRegistry _classes;
+    private readonly Lazy<IGrainFactory> _grainFactory;
+    private ITimer? _collector;
+    private volatile bool _stopping;
+
+    public ActivationCatalog(
+        IServiceProvider services,
+        GrainClassRegistry classes,
+        TimeProvider timeProvider,
+        IOptions<GrainCollectionOptions> collectionOptions,
+        IOptions<MessagingOptions> messagingOptions,
+        RuntimeInstruments instruments,
+        ILogger<ActivationCatalog> logger)
+    {
+        Services = services;
+        _classes = classes;
+        TimeProvider = timeProvider;
+        CollectionOptions = collectionOptions.Value;
+        Instruments = instruments;
+        Logger = logger;
+        TurnQuantumTicks = (long)(messagingOptions.Value.TurnQuantum.TotalSeconds * Stopwatch.Frequency);
+        _grainFactory = new Lazy<IGrainFactory>(() => (IGrainFactory)services.GetService(typeof(IGrainFactory))!);
+        instruments.ObserveActivationCount(() => _activations.Count);
+    }
+
+    public IServiceProvider Services { get; }
+
+    public TimeProvider TimeProvider { get; }
+
+    public GrainCollectionOptions CollectionOptions { get; }
+
+    public RuntimeInstruments Instruments { get; }
+
+    public ILogger Logger { get; }
+
+    public IGrainFactory GrainFactory => _grainFactory.Value;
+
+    /// <summary>Stopwatch ticks an activation may hold a pool thread before yielding.</summary>
+    public long TurnQuantumTicks { get; }
+
+    public int ActivationCount => _activations.Count;
+
+    public bool IsStopping => _stopping;
+
+    /// <summary>Starts idle collection.</summary>
+    public void Start()
+    {
+        TimeSpan quantum = CollectionOptions.CollectionQuantum;
+        _collector = TimeProvider.CreateTimer(static state => ((ActivationCatalog)state!).CollectIdleActivations(), this, quantum, quantum);
+    }
+
+    /// <summary>Hands a request to the activation of its target grain, creating the activation if needed.</summary>
+    public void Dispatch(GrainId grainId, GrainRequest request)
+    {
+        while (true)
+        {
+            if (!_activations.TryGetValue(grainId, out GrainActivation? activation))
+            {
+                if (_stopping)
+                {
+                    request.Fail(new SiloUnavailableException($"The silo is shutting down; grain {grainId} cannot be activated."));
+                    return;
+                }
+
+                if (!_classes.TryGetClass(grainId.Type, out GrainClassInfo? grainClass))
+                {
+                    request.Fail(new GrainTypeNotFoundException($"{_classes.DescribeMissing(grainId.Type)} (call {request.Method.FullName})"));
+                    return;
+                }
+
+                var created = new GrainActivation(this, grainId, grainClass);
+                activation = _activations.GetOrAdd(grainId, created);
+                if (ReferenceEquals(activation, created))
+                {
+                    created.Activate();
+                }
+            }
+
+            if (activation.TryEnqueue(request))
+            {
+                return;
+            }
+
+            // The activation finished deactivating between lookup and enqueue; drop it and retry.
+            _activations.TryRemove(new KeyValuePair<GrainId, GrainActivation>(grainId, activation));
+        }
+    }
+
+    /// <summary>Finds the activation of a grain, if it is active here (tests and diagnostics).</summary>
+    public bool TryGetActivation(GrainId grainId, out GrainActivation activation) => _activations.TryGetValue(grainId, out activation!);
+
+    /// <summary>Removes a deactivated activation and re-dispatches the requests that were still queued in it.</summary>
+    public void OnDeactivated(GrainActivation activation, List<GrainRequest> queued)
+    {
+        _activations.TryRemove(new KeyValuePair<GrainId, GrainActivation>(activation.GrainId, activation));
+        foreach (GrainRequest request in queued)
+        {
+            Dispatch(activation.GrainId, request);
+        }
+    }
+
+    public void OnActivationFailed(GrainActivation activation) =>
+        _activations.TryRemove(new KeyValuePair<GrainId, GrainActivation>(activation.GrainId, activation));
+
+    /// <summary>Deactivates every activation whose idle time exceeds its collection age.</summary>
+    public int CollectIdleActivations()
+    {
+        long now = TimeProvider.GetTimestamp();
+        int collected = 0;
+        foreach (KeyValuePair<GrainId, GrainActivation> entry in _activations)
+        {
+            if (entry.Value.IsIdle(now))
+            {
+                entry.Value.Deactivate(new DeactivationReason(DeactivationReasonCode.ActivationIdle, "Idle for longer than the collection age."));
+                collected++;
+            }
+        }
+
+        if (collected > 0)
+        {
+            RuntimeLog.CollectingIdleActivations(Logger, collected);
+        }
+
+        return collected;
+    }
+
+    /// <summary>Stops accepting new activations and deactivates all existing ones (state written first).</summary>
+    public async Task DeactivateAllAsync(CancellationToken cancellationToken)
+    {
+        _stopping = true;
+        _collector?.Dispose();
+        var reason = new DeactivationReason(DeactivationReasonCode.ShuttingDown, "The silo is shutting down.");
+        List<Task> waits = [];
+        foreach (KeyValuePair<GrainId, GrainActivation> entry in _activations)
+        {
+            entry.Value.Deactivate(reason);
+            waits.Add(entry.Value.WaitForDeactivationAsync());
+        }
+
+        RuntimeLog.DeactivatingAll(Logger, waits.Count);
+        await Task.WhenAll(waits).WaitAsync(cancellationToken);
+    }
+
+    public void Dispose() => _collector?.Dispose();
+}

@@ -1,0 +1,276 @@
+using Pulse.Runtime.Invocation;
+using Pulse.Runtime.Timers;
+
+namespace Pulse.Runtime.Catalog;
+
+internal sealed partial class GrainActivation
+{
+    private static readonly SendOrPostCallback s_processMailbox = static state => ((GrainActivation)state!).ProcessMailbox();
+
+    // Items are GrainRequest or GrainTimer (a non-interleaving tick); typed checks are cheaper than a wrapper per call.
+    private Queue<object>? _pending;
+    private Queue<GrainRequest>? _interleaved;
+    private bool _mailboxPosted;
+    private int _running;
+    private int _runningWriters;
+    private bool _deactivateOnIdle;
+
+    /// <summary>
+    /// Accepts a request from any thread. Returns false only when the activation is already gone
+    /// (Invalid), in which case the caller dispatches again to a fresh activation.
+    /// </summary>
+    public bool TryEnqueue(GrainRequest request)
+    {
+        bool schedule;
+        lock (_lock)
+        {
+            if (_state == ActivationState.Invalid)
+            {
+                return false;
+            }
+
+            if (request.Method.AlwaysInterleave)
+            {
+                (_interleaved ??= new Queue<GrainRequest>()).Enqueue(request);
+            }
+            else
+            {
+                (_pending ??= new Queue<object>()).Enqueue(request);
+            }
+
+            schedule = PostMailboxLocked();
+        }
+
+        if (schedule)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+
+        return true;
+    }
+
+    /// <summary>Queues a non-interleaving timer tick behind the requests already waiting.</summary>
+    internal void EnqueueTimerTick(GrainTimer timer)
+    {
+        bool schedule;
+        lock (_lock)
+        {
+            if (_state is ActivationState.Deactivating or ActivationState.Invalid)
+            {
+                return;
+            }
+
+            (_pending ??= new Queue<object>()).Enqueue(timer);
+            schedule = PostMailboxLocked();
+        }
+
+        if (schedule)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    private bool PostMailboxLocked()
+    {
+        if (_state != ActivationState.Valid || _mailboxPosted)
+        {
+            return false;
+        }
+
+        _mailboxPosted = true;
+        return EnqueueWorkLocked(new WorkItem(s_processMailbox, this));
+    }
+
+    /// <summary>Starts every queued item that may start now (in a turn).</summary>
+    private void ProcessMailbox()
+    {
+        while (true)
+        {
+            object item;
+            lock (_lock)
+            {
+                _mailboxPosted = false;
+                if (_state != ActivationState.Valid)
+                {
+                    return;
+                }
+
+                if (_interleaved is { Count: > 0 })
+                {
+                    item = _interleaved.Dequeue();
+                }
+                else if (_pending is not null && _pending.TryPeek(out object? head) && CanStartLocked(head))
+                {
+                    item = _pending.Dequeue();
+                }
+                else
+                {
+                    return;
+                }
+
+                _running++;
+                if (!IsReadOnly(item))
+                {
+                    _runningWriters++;
+                }
+            }
+
+            Start(item);
+        }
+    }
+
+    private bool CanStartLocked(object item)
+    {
+        if (_running == 0 || _class.IsReentrant)
+        {
+            return true;
+        }
+
+        return _runningWriters == 0 && IsReadOnly(item);
+    }
+
+    private static bool IsReadOnly(object item) => item is GrainRequest request && request.Method.ReadOnly;
+
+    private void Start(object item)
+    {
+        if (item is GrainRequest request)
+        {
+            _lastActiveTimestamp = TimeProvider.GetTimestamp();
+            if (request.CancellationToken.IsCancellationRequested)
+            {
+                // The caller already gave up; don't run work nobody waits for.
+                request.Fail(new OperationCanceledException("The call was cancelled before it started.", request.CancellationToken));
+                OnItemCompleted(item);
+                return;
+            }
+
+            _catalog.Instruments.OnRequestStarted();
+            Complete(request.InvokeAsync(_grain!), item);
+        }
+        else
+        {
+            var timer = (GrainTimer)item;
+            if (timer.KeepAlive)
+            {
+                _lastActiveTimestamp = TimeProvider.GetTimestamp();
+            }
+
+            Complete(timer.RunTickAsync(), item);
+        }
+    }
+
+    private void Complete(ValueTask pending, object item)
+    {
+        if (pending.IsCompleted)
+        {
+            ObserveSafely(pending);
+            OnItemCompleted(item);
+            return;
+        }
+
+        _ = AwaitItemAsync(pending, item);
+    }
+
+    private async ValueTask AwaitItemAsync(ValueTask pending, object item)
+    {
+        // Captures this activation as the synchronization context, so the completion runs as a turn.
+        try
+        {
+            await pending;
+        }
+        catch (Exception exception)
+        {
+            RuntimeLog.UnhandledTurnException(_catalog.Logger, GrainId, exception);
+        }
+
+        OnItemCompleted(item);
+    }
+
+    private void ObserveSafely(ValueTask pending)
+    {
+        try
+        {
+            pending.GetAwaiter().GetResult();
+        }
+        catch (Exception exception)
+        {
+            RuntimeLog.UnhandledTurnException(_catalog.Logger, GrainId, exception);
+        }
+    }
+
+    /// <summary>Bookkeeping after a request or tick finished (in a turn): start the next one or continue deactivating.</summary>
+    private void OnItemCompleted(object item)
+    {
+        bool deactivate;
+        lock (_lock)
+        {
+            _running--;
+            if (!IsReadOnly(item))
+            {
+                _runningWriters--;
+            }
+
+            if (item is GrainRequest || (item is GrainTimer timer && timer.KeepAlive))
+            {
+                _lastActiveTimestamp = TimeProvider.GetTimestamp();
+            }
+
+            deactivate = _running == 0 && (_state == ActivationState.Deactivating || (_deactivateOnIdle && _state == ActivationState.Valid));
+        }
+
+        if (item is GrainTimer completedTimer)
+        {
+            completedTimer.OnTickCompleted();
+        }
+
+        if (deactivate)
+        {
+            ContinueDeactivation(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "DeactivateOnIdle was called."));
+        }
+        else
+        {
+            ProcessMailbox();
+        }
+    }
+
+    public void DeactivateOnIdle()
+    {
+        bool now;
+        lock (_lock)
+        {
+            _deactivateOnIdle = true;
+            now = _state == ActivationState.Valid && _running == 0;
+        }
+
+        if (now)
+        {
+            Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "DeactivateOnIdle was called."));
+        }
+    }
+
+    /// <summary>Takes every request still queued (after the activation became Invalid).</summary>
+    private List<GrainRequest> DrainQueuedRequestsLocked()
+    {
+        List<GrainRequest> requests = [];
+        if (_interleaved is not null)
+        {
+            requests.AddRange(_interleaved);
+            _interleaved.Clear();
+        }
+
+        if (_pending is not null)
+        {
+            foreach (object item in _pending)
+            {
+                if (item is GrainRequest request)
+                {
+                    requests.Add(request);
+                }
+            }
+
+            _pending.Clear();
+        }
+
+        return requests;
+    }
+}

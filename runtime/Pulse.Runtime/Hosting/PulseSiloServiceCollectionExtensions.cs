@@ -1,0 +1,101 @@
+using System.Reflection;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Pulse.Runtime.Catalog;
+using Pulse.Runtime.Configuration;
+using Pulse.Runtime.Diagnostics;
+using Pulse.Runtime.Invocation;
+using Pulse.Runtime.Persistence;
+using Pulse.Runtime.Storage;
+
+namespace Pulse.Runtime.Hosting;
+
+/// <summary>Registers a Pulse silo in a host.</summary>
+public static class PulseSiloServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the silo runtime (catalog, scheduler, local calls, persistence plumbing, hosted lifecycle)
+    /// and lets <paramref name="configure"/> add storage providers and grain assemblies. Safe to call
+    /// more than once: the runtime is registered once, every <paramref name="configure"/> runs.
+    /// </summary>
+    public static IServiceCollection AddPulseSilo(this IServiceCollection services, Action<ISiloBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (!services.Any(descriptor => descriptor.ServiceType == typeof(SiloMarker)))
+        {
+            AddRuntimeServices(services);
+        }
+
+        configure?.Invoke(new SiloBuilder(services));
+        return services;
+    }
+
+    /// <summary>Adds an assembly whose grain classes this silo hosts (the entry assembly and loaded ones are found anyway).</summary>
+    public static ISiloBuilder AddGrainAssembly(this ISiloBuilder builder, Assembly assembly)
+    {
+        builder.Services.Configure<GrainAssemblyOptions>(options =>
+        {
+            if (!options.Assemblies.Contains(assembly))
+            {
+                options.Assemblies.Add(assembly);
+            }
+        });
+        return builder;
+    }
+
+    /// <summary>Configures cluster identity.</summary>
+    public static ISiloBuilder ConfigureCluster(this ISiloBuilder builder, Action<ClusterOptions> configure)
+    {
+        builder.Services.Configure(configure);
+        return builder;
+    }
+
+    /// <summary>Configures activation collection and lifecycle timeouts.</summary>
+    public static ISiloBuilder ConfigureCollection(this ISiloBuilder builder, Action<GrainCollectionOptions> configure)
+    {
+        builder.Services.Configure(configure);
+        return builder;
+    }
+
+    /// <summary>Configures grain calls.</summary>
+    public static ISiloBuilder ConfigureMessaging(this ISiloBuilder builder, Action<MessagingOptions> configure)
+    {
+        builder.Services.Configure(configure);
+        return builder;
+    }
+
+    private static void AddRuntimeServices(IServiceCollection services)
+    {
+        services.AddSingleton<SiloMarker>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.AddLogging();
+
+        services.AddOptions<ClusterOptions>().ValidateOnStart();
+        services.AddOptions<GrainCollectionOptions>().ValidateOnStart();
+        services.AddOptions<MessagingOptions>().ValidateOnStart();
+        services.AddOptions<GrainAssemblyOptions>();
+        services.AddOptions<GrainStateSerializerOptions>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClusterOptions>, ClusterOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GrainCollectionOptions>, GrainCollectionOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MessagingOptions>, MessagingOptionsValidator>());
+
+        services.TryAddSingleton<IGrainStateSerializer, JsonGrainStateSerializer>();
+        services.AddSingleton<IPersistentStateFactory, PersistentStateFactory>();
+        services.AddSingleton<RuntimeInstruments>();
+        services.AddSingleton<GrainClassRegistry>();
+        services.AddSingleton<ActivationCatalog>();
+        services.AddSingleton<PendingCallTable>();
+        services.AddSingleton<GrainFactory>();
+        services.AddSingleton<IGrainFactory>(sp => sp.GetRequiredService<GrainFactory>());
+        services.AddSingleton<LocalGrainCallInvoker>();
+        services.AddSingleton<IGrainCallInvoker>(sp => sp.GetRequiredService<LocalGrainCallInvoker>());
+        services.AddSingleton<Silo>();
+        services.AddHostedService(sp => sp.GetRequiredService<Silo>());
+    }
+
+    /// <summary>Marks that the runtime services were added.</summary>
+    private sealed class SiloMarker;
+}

@@ -1,0 +1,33 @@
+namespace Pulse.Silo.Hosting;
+
+/// <summary>
+/// Maps the short <c>PULSE_*</c> environment variables that operators and scripts use onto
+/// configuration keys. They override appsettings and <c>Pulse__*</c> variables; command-line
+/// arguments override them.
+/// </summary>
+public static class PulseEnvironment
+{
+    /// <summary>Each short variable and the configuration key it sets.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Variables = new Dictionary<string, string>
+    {
+        ["PULSE_DATA_DIR"] = "Pulse:Silo:DataDirectory",
+        ["PULSE_HTTP_URL"] = "Pulse:Silo:HttpUrl",
+        ["PULSE_STORAGE"] = "Pulse:Silo:Storage",
+        ["PULSE_POSTGRES"] = "Pulse:Silo:PostgresConnectionString",
+        ["PULSE_SERVICE_ID"] = "Pulse:Cluster:ServiceId",
+        ["PULSE_CLUSTER_ID"] = "Pulse:Cluster:ClusterId",
+    };
+
+    /// <summary>Reads the variables that are set.</summary>
+    public static IEnumerable<KeyValuePair<string, string?>> Read(Func<string, string?> getVariable)
+    {
+        foreach ((string variable, string key) in Variables)
+        {
+            string? value = getVariable(variable);
+            if (!string.IsNullOrEmpty(value))
+            {
+                yield return new KeyValuePair<string, string?>(key, value);
+            }
+        }
+    }
+}

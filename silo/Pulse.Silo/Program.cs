@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Pulse.Silo.Hosting;
+
+WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
+
+// PULSE_* variables sit above appsettings and Pulse__* variables; command-line arguments stay on top.
+builder.Configuration.AddInMemoryCollection(PulseEnvironment.Read(Environment.GetEnvironmentVariable));
+builder.Configuration.AddCommandLine(args);
+
+builder.Services.AddPulseSiloHost(builder.Configuration);
+SiloHostOptions siloOptions = builder.Configuration.GetSection("Pulse:Silo").Get<SiloHostOptions>() ?? new SiloHostOptions();
+builder.WebHost.UseUrls(siloOptions.HttpUrl);
+if (siloOptions.EffectiveStorage == SiloStorageProvider.Sqlite)
+{
+    Directory.CreateDirectory(Path.GetFullPath(siloOptions.DataDirectory));
+}
+
+WebApplication app = builder.Build();
+app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains(SiloHostExtensions.LiveTag) });
+app.MapGet("/", (IOptions<SiloHostOptions> options) => Results.Text(
+    $"Pulse silo\nhealth: {options.Value.HttpUrl}/health/live\nstorage: {options.Value.EffectiveStorage}\n"));
+
+app.Lifetime.ApplicationStarted.Register(() =>
+{
+    string storage = siloOptions.EffectiveStorage switch
+    {
+        SiloStorageProvider.Sqlite => $"SQLite at {siloOptions.SqlitePath}",
+        SiloStorageProvider.Postgres => "PostgreSQL",
+        _ => "memory (not durable)",
+    };
+    Console.WriteLine($"Pulse silo started. HTTP: {siloOptions.HttpUrl} (health: {siloOptions.HttpUrl}/health/live). Storage: {storage}. Ctrl+C stops it gracefully.");
+});
+
+app.Run();
+
+/// <summary>Entry point type, visible to tests.</summary>
+public partial class Program;

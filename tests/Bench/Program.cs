@@ -1,0 +1,61 @@
+using Pulse.Bench.Scenarios;
+using Pulse.Runtime.Hosting;
+using Pulse.Runtime.Testing;
+
+// Usage: dotnet run -c Release --project tests/Bench -- <scenario> [seconds]
+// Scenarios: local-calls, activation-memory, storage-sqlite, storage-postgres, all.
+string scenario = args.Length > 0 ? args[0] : "all";
+TimeSpan duration = TimeSpan.FromSeconds(args.Length > 1 && int.TryParse(args[1], out int seconds) ? seconds : 5);
+
+#if DEBUG
+Console.WriteLine("warning: a Debug build; run with -c Release for meaningful figures");
+#endif
+
+switch (scenario)
+{
+    case "local-calls":
+        await LocalCallsScenario.RunAsync(duration, grainCount: 10_000);
+        break;
+    case "activation-memory":
+        await ActivationMemoryScenario.RunAsync(count: 100_000);
+        break;
+    case "storage-sqlite":
+        await RunSqliteAsync(duration);
+        break;
+    case "storage-postgres":
+        await RunPostgresAsync(duration);
+        break;
+    case "all":
+        await LocalCallsScenario.RunAsync(duration, grainCount: 10_000);
+        await ActivationMemoryScenario.RunAsync(count: 100_000);
+        await RunSqliteAsync(duration);
+        await RunPostgresAsync(duration);
+        break;
+    default:
+        Console.Error.WriteLine($"unknown scenario '{scenario}'; use local-calls, activation-memory, storage-sqlite, storage-postgres or all");
+        return 2;
+}
+
+return 0;
+
+static async Task RunSqliteAsync(TimeSpan duration)
+{
+    string folder = Directory.CreateTempSubdirectory("pulse-bench-").FullName;
+    try
+    {
+        await StorageWriteScenario.RunAsync(
+            "sqlite", silo => silo.AddSqliteGrainStorage("Default", options => options.DataSource = Path.Combine(folder, "bench.db")), duration, writers: 64);
+    }
+    finally
+    {
+        Directory.Delete(folder, recursive: true);
+    }
+}
+
+static async Task RunPostgresAsync(TimeSpan duration)
+{
+    await using PostgresTestServer server = await PostgresTestServer.StartAsync();
+    string connectionString = await server.CreateDatabaseAsync("bench");
+    await StorageWriteScenario.RunAsync(
+        "postgres", silo => silo.AddPostgresGrainStorage("Default", options => options.ConnectionString = connectionString), duration, writers: 64);
+}

@@ -1,0 +1,100 @@
+using Pulse.Runtime.Serialization;
+
+namespace Pulse.Runtime.Tests.Runtime;
+
+/// <summary>What a concurrency probe saw.</summary>
+[GenerateSerializer]
+public sealed record ProbeStats([property: Id(0)] int MaxConcurrent, [property: Id(1)] int ParallelViolations, [property: Id(2)] int Calls);
+
+/// <summary>Shared by two classes, so calling it directly is ambiguous; the derived interfaces pick one.</summary>
+public interface IConcurrencyProbeGrain : IGrainWithStringKey
+{
+    /// <summary>Enters, yields <paramref name="yields"/> times, leaves; returns how many requests were inside at entry.</summary>
+    Task<int> EnterAsync(int yields);
+
+    /// <summary>Same as EnterAsync but read-only.</summary>
+    [ReadOnly]
+    Task<int> ReadAsync(int yields);
+
+    /// <summary>Same as EnterAsync but always interleaved.</summary>
+    [AlwaysInterleave]
+    Task<int> InterleaveAsync(int yields);
+
+    Task<ProbeStats> GetStatsAsync();
+
+    /// <summary>Holds the turn until the gate named <paramref name="gateKey"/> is released.</summary>
+    Task BlockAsync(string gateKey);
+}
+
+[GrainType("test.probe")]
+public interface IProbeGrain : IConcurrencyProbeGrain
+{
+}
+
+[GrainType("test.reentrant-probe")]
+public interface IReentrantProbeGrain : IConcurrencyProbeGrain
+{
+}
+
+[GrainType("test.counter")]
+public interface ICounterGrain : IGrainWithStringKey
+{
+    /// <summary>Changes state in memory only.</summary>
+    Task<int> AddAsync(int delta);
+
+    /// <summary>Changes state and writes it.</summary>
+    Task<int> AddAndWriteAsync(int delta);
+
+    [ReadOnly]
+    Task<int> GetAsync();
+
+    Task<string?> GetEtagAsync();
+
+    Task ClearAsync();
+
+    Task DeactivateAsync();
+}
+
+[GrainType("test.behaviour")]
+public interface IBehaviourGrain : IGrainWithStringKey
+{
+    Task ThrowAsync(string message);
+
+    Task<int> ThrowArgumentAsync(string parameterName);
+
+    Task HangAsync();
+
+    Task<bool> WaitForCancellationAsync(CancellationToken cancellationToken);
+
+    Task<List<int>> StoreAsync(List<int> values);
+
+    Task<List<int>> GetStoredAsync();
+
+    [OneWay]
+    Task RecordOneWayAsync(string marker);
+
+    ValueTask<int> EchoAsync(int value);
+
+    ValueTask<string> DescribeContextAsync();
+
+    Task<int> CallOtherAsync(string otherKey, int value);
+}
+
+[GrainType("test.failing-activation")]
+public interface IFailingActivationGrain : IGrainWithStringKey
+{
+    Task<int> PingAsync();
+}
+
+[GrainType("test.timer")]
+public interface ITimerGrain : IGrainWithStringKey
+{
+    Task StartTimerAsync(TimeSpan period, bool interleave);
+
+    Task<int> GetTicksAsync();
+
+    [AlwaysInterleave]
+    Task<int> PeekTicksAsync();
+
+    Task StopTimerAsync();
+}
