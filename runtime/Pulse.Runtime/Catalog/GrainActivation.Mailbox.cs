@@ -43,7 +43,7 @@ internal sealed partial class GrainActivation
 
         if (schedule)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(this, TurnScheduling.PreferLocalQueue());
         }
 
         return true;
@@ -66,7 +66,7 @@ internal sealed partial class GrainActivation
 
         if (schedule)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(this, TurnScheduling.PreferLocalQueue());
         }
     }
 
@@ -86,37 +86,51 @@ internal sealed partial class GrainActivation
     {
         while (true)
         {
-            object item;
+            object? item;
             lock (_lock)
             {
                 _mailboxPosted = false;
-                if (_state != ActivationState.Valid)
-                {
-                    return;
-                }
+                item = TryTakeNextLocked();
+            }
 
-                if (_interleaved is { Count: > 0 })
-                {
-                    item = _interleaved.Dequeue();
-                }
-                else if (_pending is not null && _pending.TryPeek(out object? head) && CanStartLocked(head))
-                {
-                    item = _pending.Dequeue();
-                }
-                else
-                {
-                    return;
-                }
-
-                _running++;
-                if (!IsReadOnly(item))
-                {
-                    _runningWriters++;
-                }
+            if (item is null)
+            {
+                return;
             }
 
             Start(item);
         }
+    }
+
+    /// <summary>Dequeues the next item allowed to start now and counts it as running; null when none may.</summary>
+    private object? TryTakeNextLocked()
+    {
+        if (_state != ActivationState.Valid)
+        {
+            return null;
+        }
+
+        object item;
+        if (_interleaved is { Count: > 0 })
+        {
+            item = _interleaved.Dequeue();
+        }
+        else if (_pending is not null && _pending.TryPeek(out object? head) && CanStartLocked(head))
+        {
+            item = _pending.Dequeue();
+        }
+        else
+        {
+            return null;
+        }
+
+        _running++;
+        if (!IsReadOnly(item))
+        {
+            _runningWriters++;
+        }
+
+        return item;
     }
 
     private bool CanStartLocked(object item)
@@ -135,7 +149,6 @@ internal sealed partial class GrainActivation
     {
         if (item is GrainRequest request)
         {
-            _lastActiveTimestamp = TimeProvider.GetTimestamp();
             if (request.CancellationToken.IsCancellationRequested)
             {
                 // The caller already gave up; don't run work nobody waits for.
@@ -202,6 +215,7 @@ internal sealed partial class GrainActivation
     private void OnItemCompleted(object item)
     {
         bool deactivate;
+        object? next = null;
         lock (_lock)
         {
             _running--;
@@ -216,6 +230,11 @@ internal sealed partial class GrainActivation
             }
 
             deactivate = _running == 0 && (_state == ActivationState.Deactivating || (_deactivateOnIdle && _state == ActivationState.Valid));
+            if (!deactivate)
+            {
+                // Taking the next item under the same lock saves a second round trip through it per request.
+                next = TryTakeNextLocked();
+            }
         }
 
         if (item is GrainTimer completedTimer)
@@ -227,8 +246,9 @@ internal sealed partial class GrainActivation
         {
             ContinueDeactivation(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "DeactivateOnIdle was called."));
         }
-        else
+        else if (next is not null)
         {
+            Start(next);
             ProcessMailbox();
         }
     }

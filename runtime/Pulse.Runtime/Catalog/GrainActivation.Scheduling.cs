@@ -21,7 +21,8 @@ internal sealed partial class GrainActivation
 
         if (schedule)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            // Local queue: the continuation usually belongs to work this thread just did, so it is warm here.
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
         }
     }
 

@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Pulse.Runtime.Tests.Hosting;
+
+/// <summary>The silo as a user runs it: a separate process with embedded storage, probed over HTTP.</summary>
+public sealed class SiloProcessTests : IDisposable
+{
+    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("pulse-silo-").FullName;
+
+    public void Dispose() => Directory.Delete(_dataDirectory, recursive: true);
+
+    [Fact]
+    public async Task TheSiloStartsWithSqliteAnswersLivenessAndStopsGracefullyOnSigterm()
+    {
+        int port = FreePort();
+        using SiloProcess silo = SiloProcess.Start(_dataDirectory, new()
+        {
+            ["PULSE_DATA_DIR"] = _dataDirectory,
+            ["PULSE_HTTP_URL"] = $"http://127.0.0.1:{port}",
+        });
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        HttpResponseMessage live = await silo.WaitForHttpAsync(http, $"http://127.0.0.1:{port}/health/live");
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal("Healthy", await live.Content.ReadAsStringAsync());
+        Assert.True(File.Exists(Path.Combine(_dataDirectory, "pulse.db")), "the SQLite database was created in PULSE_DATA_DIR");
+
+        int exitCode = await silo.StopAsync();
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("Pulse silo started", silo.Output);
+        Assert.Contains("Silo stopped", silo.Output);
+    }
+
+    [Fact]
+    public async Task InvalidSettingsStopTheSiloAtStartWithAMessageNamingTheSetting()
+    {
+        using SiloProcess silo = SiloProcess.Start(_dataDirectory, new()
+        {
+            ["PULSE_DATA_DIR"] = _dataDirectory,
+            ["PULSE_HTTP_URL"] = $"http://127.0.0.1:{FreePort()}",
+            ["PULSE_STORAGE"] = "Postgres",
+        });
+
+        int exitCode = await silo.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("PULSE_POSTGRES", silo.Output);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private sealed class SiloProcess : IDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _output = new();
+
+        private SiloProcess(Process process)
+        {
+            _process = process;
+            _process.OutputDataReceived += (_, e) => Append(e.Data);
+            _process.ErrorDataReceived += (_, e) => Append(e.Data);
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+        }
+
+        public string Output
+        {
+            get
+            {
+                lock (_output)
+                {
+                    return _output.ToString();
+                }
+            }
+        }
+
+        public static SiloProcess Start(string workingDirectory, Dictionary<string, string> environment)
+        {
+            string siloDll = Path.Combine(AppContext.BaseDirectory, "Pulse.Silo.dll");
+            var start = new ProcessStartInfo("dotnet", [siloDll])
+            {
+                WorkingDirectory = workingDirectory,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach ((string name, string value) in environment)
+            {
+                start.Environment[name] = value;
+            }
+
+            start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+            return new SiloProcess(Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start"));
+        }
+
+        public async Task<HttpResponseMessage> WaitForHttpAsync(HttpClient http, string url)
+        {
+            DateTime deadline = DateTime.UtcNow.AddSeconds(60);
+            while (true)
+            {
+                if (_process.HasExited)
+                {
+                    throw new InvalidOperationException($"The silo exited with {_process.ExitCode} before answering:\n{Output}");
+                }
+
+                try
+                {
+                    return await http.GetAsync(url);
+                }
+                catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(100);
+                }
+            }
+        }
+
+        /// <summary>Sends SIGTERM (what Kubernetes and Ctrl+C do) and waits for a graceful exit.</summary>
+        public async Task<int> StopAsync()
+        {
+            using (Process kill = Process.Start("kill", ["-TERM", _process.Id.ToString()]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            return await WaitForExitAsync(TimeSpan.FromSeconds(60));
+        }
+
+        public async Task<int> WaitForExitAsync(TimeSpan limit)
+        {
+            using var timeout = new CancellationTokenSource(limit);
+            try
+            {
+                await _process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"The silo did not exit within {limit}:\n{Output}");
+            }
+
+            return _process.ExitCode;
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
+            _process.Dispose();
+        }
+
+        private void Append(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+    }
+}
