@@ -26,6 +26,15 @@ public interface IResponseCompletionFactory
     IResponseCompletion<TResult> Create<TResult>(GrainRequest<TResult> request);
 }
 
+/// <summary>Receives a request typed by its result type.</summary>
+/// <typeparam name="TOut">What the visit returns.</typeparam>
+/// <typeparam name="TState">State passed through without a closure.</typeparam>
+public interface IGrainRequestVisitor<out TOut, in TState>
+{
+    /// <summary>Visits <paramref name="request"/>.</summary>
+    TOut Visit<TResult>(GrainRequest<TResult> request, TState state);
+}
+
 /// <summary>
 /// One call of a grain interface method with its arguments. The source generator emits a sealed
 /// subclass per method holding the arguments as fields, so the call path has neither reflection nor
@@ -62,6 +71,9 @@ public abstract class GrainRequest
 
     /// <summary>Creates and attaches a completion of this request's result type.</summary>
     public abstract void AttachCompletion(IResponseCompletionFactory factory);
+
+    /// <summary>Calls <paramref name="visitor"/> with this request's result type (routing code forwards requests this way without reflection).</summary>
+    public abstract TOut Accept<TOut, TState>(IGrainRequestVisitor<TOut, TState> visitor, TState state);
 
     public override string ToString() => Method.FullName;
 }
@@ -104,6 +116,9 @@ public abstract class GrainRequest<TResult> : GrainRequest
 
     /// <inheritdoc />
     public sealed override void AttachCompletion(IResponseCompletionFactory factory) => Completion = factory.Create(this);
+
+    /// <inheritdoc />
+    public sealed override TOut Accept<TOut, TState>(IGrainRequestVisitor<TOut, TState> visitor, TState state) => visitor.Visit(this, state);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask AwaitAsync(ValueTask<TResult> pending)

@@ -12,7 +12,7 @@ namespace Pulse.Runtime.Catalog;
 /// The activations of one silo, keyed by grain id. Creates an activation on a grain's first call,
 /// collects idle ones every quantum, and deactivates everything at shutdown.
 /// </summary>
-internal sealed class ActivationCatalog : IDisposable
+internal sealed class ActivationCatalog : IDisposable, Routing.IGrainRequestDispatcher
 {
     private readonly ConcurrentDictionary<GrainId, GrainActivation> _activations = new();
     private readonly GrainClassRegistry _classes;
@@ -58,6 +58,12 @@ internal sealed class ActivationCatalog : IDisposable
     public int ActivationCount => _activations.Count;
 
     public bool IsStopping => _stopping;
+
+    /// <summary>
+    /// Where requests still queued in a deactivated activation go: this catalog on a single silo,
+    /// the router in a cluster (the grain may now belong to another silo).
+    /// </summary>
+    public Routing.IGrainRequestDispatcher? Redispatcher { get; set; }
 
     /// <summary>Starts idle collection.</summary>
     public void Start()
@@ -110,9 +116,10 @@ internal sealed class ActivationCatalog : IDisposable
     public void OnDeactivated(GrainActivation activation, List<GrainRequest> queued)
     {
         _activations.TryRemove(new KeyValuePair<GrainId, GrainActivation>(activation.GrainId, activation));
+        Routing.IGrainRequestDispatcher dispatcher = Redispatcher ?? this;
         foreach (GrainRequest request in queued)
         {
-            Dispatch(activation.GrainId, request);
+            dispatcher.Dispatch(activation.GrainId, request);
         }
     }
 
@@ -141,6 +148,23 @@ internal sealed class ActivationCatalog : IDisposable
         return collected;
     }
 
+    /// <summary>Deactivates (state written first) every activation whose grain <paramref name="isOwnedHere"/> says moved away.</summary>
+    public int DeactivateNotOwned(Func<GrainId, bool> isOwnedHere)
+    {
+        var reason = new DeactivationReason(DeactivationReasonCode.OwnershipChanged, "The grain is now owned by another silo.");
+        int count = 0;
+        foreach (KeyValuePair<GrainId, GrainActivation> entry in _activations)
+        {
+            if (!isOwnedHere(entry.Key))
+            {
+                entry.Value.Deactivate(reason);
+                count++;
+            }
+        }
+
+        return count;
+    }
+
     /// <summary>Stops accepting new activations and deactivates all existing ones (state written first).</summary>
     public async Task DeactivateAllAsync(CancellationToken cancellationToken)
     {
@@ -156,6 +180,14 @@ internal sealed class ActivationCatalog : IDisposable
 
         RuntimeLog.DeactivatingAll(Logger, waits.Count);
         await Task.WhenAll(waits).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Drops every activation without running deactivation (a killed process keeps nothing).</summary>
+    public void Abandon()
+    {
+        _stopping = true;
+        _collector?.Dispose();
+        _activations.Clear();
     }
 
     public void Dispose() => _collector?.Dispose();

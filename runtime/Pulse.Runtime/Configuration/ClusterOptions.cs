@@ -19,6 +19,12 @@ public sealed class ClusterOptions
 
     /// <summary>The cluster; silos only talk to silos with the same cluster id.</summary>
     public string ClusterId { get; set; } = DefaultClusterId;
+
+    /// <summary>This node's human-readable name in the membership table and logs (pod name, "silo-2").</summary>
+    public string SiloName { get; set; } = Environment.MachineName;
+
+    /// <summary>The port of this silo's HTTP endpoint, published in the membership table; 0 when unknown.</summary>
+    public int HttpPort { get; set; }
 }
 
 /// <summary>Validates <see cref="ClusterOptions"/> at start-up.</summary>

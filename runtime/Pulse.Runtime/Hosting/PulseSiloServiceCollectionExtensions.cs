@@ -59,6 +59,20 @@ public static class PulseSiloServiceCollectionExtensions
         return builder;
     }
 
+    /// <summary>Configures the silo's listeners and connections (cluster mode).</summary>
+    public static ISiloBuilder ConfigureNetworking(this ISiloBuilder builder, Action<NetworkingOptions> configure)
+    {
+        builder.Services.Configure(configure);
+        return builder;
+    }
+
+    /// <summary>Configures failure detection and membership timings (cluster mode).</summary>
+    public static ISiloBuilder ConfigureMembership(this ISiloBuilder builder, Action<MembershipOptions> configure)
+    {
+        builder.Services.Configure(configure);
+        return builder;
+    }
+
     /// <summary>Configures grain calls.</summary>
     public static ISiloBuilder ConfigureMessaging(this ISiloBuilder builder, Action<MessagingOptions> configure)
     {
@@ -76,11 +90,16 @@ public static class PulseSiloServiceCollectionExtensions
         services.AddOptions<ClusterOptions>().ValidateOnStart();
         services.AddOptions<GrainCollectionOptions>().ValidateOnStart();
         services.AddOptions<MessagingOptions>().ValidateOnStart();
+        services.AddOptions<NetworkingOptions>().ValidateOnStart();
+        services.AddOptions<MembershipOptions>().ValidateOnStart();
         services.AddOptions<GrainAssemblyOptions>();
         services.AddOptions<GrainStateSerializerOptions>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClusterOptions>, ClusterOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GrainCollectionOptions>, GrainCollectionOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MessagingOptions>, MessagingOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NetworkingOptions>, NetworkingOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MembershipOptions>, MembershipOptionsValidator>());
+        services.TryAddSingleton<Networking.INetworkFaults>(Networking.NoNetworkFaults.Instance);
 
         services.TryAddSingleton<IGrainStateSerializer, JsonGrainStateSerializer>();
         services.AddSingleton<IPersistentStateFactory, PersistentStateFactory>();
@@ -90,8 +109,8 @@ public static class PulseSiloServiceCollectionExtensions
         services.AddSingleton<PendingCallTable>();
         services.AddSingleton<GrainFactory>();
         services.AddSingleton<IGrainFactory>(sp => sp.GetRequiredService<GrainFactory>());
-        services.AddSingleton<LocalGrainCallInvoker>();
-        services.AddSingleton<IGrainCallInvoker>(sp => sp.GetRequiredService<LocalGrainCallInvoker>());
+        services.AddSingleton<GrainCallInvoker>();
+        services.AddSingleton<IGrainCallInvoker>(sp => sp.GetRequiredService<GrainCallInvoker>());
         services.AddSingleton<Silo>();
         services.AddHostedService(sp => sp.GetRequiredService<Silo>());
     }

@@ -21,6 +21,7 @@ public sealed class Silo : IHostedService
     private readonly IServiceProvider _services;
     private readonly ILogger<Silo> _logger;
     private ActivationCatalog? _catalog;
+    private SiloCluster? _cluster;
 
     /// <summary>Created by the host.</summary>
     public Silo(IServiceProvider services, ILogger<Silo> logger)
@@ -34,6 +35,11 @@ public sealed class Silo : IHostedService
 
     /// <summary>Number of activations in this silo.</summary>
     public int ActivationCount => _catalog?.ActivationCount ?? 0;
+
+    /// <summary>This silo's cluster address; default when it runs alone (no membership table configured).</summary>
+    public Membership.SiloAddress SiloAddress => _cluster?.LocalSilo ?? default;
+
+    internal SiloCluster? Cluster => _cluster;
 
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -56,6 +62,14 @@ public sealed class Silo : IHostedService
 
         _services.GetRequiredService<GrainFactory>().Bind(_services.GetRequiredService<IGrainCallInvoker>());
         _catalog = _services.GetRequiredService<ActivationCatalog>();
+        _services.GetRequiredService<GrainCallInvoker>().Dispatcher = _catalog;
+        if (_services.GetService<Membership.IMembershipTable>() is not null)
+        {
+            // A membership table makes this silo a cluster member: listeners, membership, ring routing.
+            _cluster = new SiloCluster(_services);
+            await _cluster.StartAsync(cancellationToken);
+        }
+
         _catalog.Start();
         IsActive = true;
         RuntimeLog.SiloStarted(_logger, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
@@ -67,6 +81,19 @@ public sealed class Silo : IHostedService
         long started = Stopwatch.GetTimestamp();
         IsActive = false;
         RuntimeLog.SiloStopping(_logger);
+        if (_cluster is { IsTerminated: true })
+        {
+            // Declared dead: the grains belong to other silos now; writing their state here could only conflict.
+            await _cluster.DisposeAsync();
+            RuntimeLog.SiloStopped(_logger, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return;
+        }
+
+        if (_cluster is not null)
+        {
+            await _cluster.BeginShutdownAsync(cancellationToken);
+        }
+
         if (_catalog is not null)
         {
             try
@@ -79,7 +106,24 @@ public sealed class Silo : IHostedService
             }
         }
 
+        if (_cluster is not null)
+        {
+            await _cluster.LeaveAsync(cancellationToken);
+        }
+
         RuntimeLog.SiloStopped(_logger, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    /// <summary>Stops as if the process died: no membership writes, no deactivation, connections dropped (tests).</summary>
+    internal async Task KillAsync()
+    {
+        IsActive = false;
+        if (_cluster is not null)
+        {
+            await _cluster.KillAsync();
+        }
+
+        _catalog?.Abandon();
     }
 
     private void LogOptions(ClusterOptions cluster)

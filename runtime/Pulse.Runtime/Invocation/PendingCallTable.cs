@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Pulse.Runtime.Configuration;
+using Pulse.Runtime.Routing;
 
 namespace Pulse.Runtime.Invocation;
 
@@ -61,6 +62,36 @@ internal sealed class PendingCallTable : IDisposable
         {
             shard.Calls.Add(call.CorrelationId, call);
         }
+    }
+
+    public bool TryGet(long correlationId, out IPendingCall call)
+    {
+        Shard shard = ShardFor(correlationId);
+        lock (shard)
+        {
+            return shard.Calls.TryGetValue(correlationId, out call!);
+        }
+    }
+
+    /// <summary>Every pending call sent to a silo (when its connection dies or it is declared dead).</summary>
+    public List<IRemotePendingCall> FindSentTo(Pulse.Runtime.Membership.SiloAddress silo)
+    {
+        List<IRemotePendingCall> found = [];
+        foreach (Shard shard in _shards)
+        {
+            lock (shard)
+            {
+                foreach (IPendingCall call in shard.Calls.Values)
+                {
+                    if (call is IRemotePendingCall remote && remote.SentTo == silo)
+                    {
+                        found.Add(remote);
+                    }
+                }
+            }
+        }
+
+        return found;
     }
 
     public void Remove(long correlationId)

@@ -16,6 +16,15 @@ public enum MessageKind : byte
 
     /// <summary>Asks the receiver to cancel the request with the same correlation id; no response.</summary>
     Cancel = 3,
+
+    /// <summary>A membership probe: the receiver answers at once with a <see cref="Pong"/> of the same correlation id.</summary>
+    Ping = 4,
+
+    /// <summary>The answer to a <see cref="Ping"/>.</summary>
+    Pong = 5,
+
+    /// <summary>A hint that the membership table changed: the receiver refreshes its view now. No response.</summary>
+    MembershipChanged = 6,
 }
 
 /// <summary>Call semantics carried with a request, taken from the method's attributes.</summary>

@@ -56,7 +56,7 @@ public static class MessageSerializer
     /// <summary>Longest grain key accepted in a header, in UTF-8 bytes (<see cref="GrainId.MaxKeyLength"/> characters of up to three bytes).</summary>
     public const int MaxGrainKeyBytes = GrainId.MaxKeyLength * 3;
 
-    private const MessageKind MaxKind = MessageKind.Cancel;
+    private const MessageKind MaxKind = MessageKind.MembershipChanged;
     private const ResponseStatus MaxStatus = ResponseStatus.Cancelled;
 
     [ThreadStatic]

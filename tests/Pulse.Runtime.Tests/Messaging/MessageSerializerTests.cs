@@ -7,7 +7,7 @@ namespace Pulse.Runtime.Tests.Messaging;
 
 public sealed class MessageSerializerTests
 {
-    public static TheoryData<MessageKind> Kinds => [MessageKind.Request, MessageKind.Response, MessageKind.OneWay, MessageKind.Cancel];
+    public static TheoryData<MessageKind> Kinds => [MessageKind.Request, MessageKind.Response, MessageKind.OneWay, MessageKind.Cancel, MessageKind.Ping, MessageKind.Pong, MessageKind.MembershipChanged];
 
     public static TheoryData<ResponseStatus> Statuses =>
         [ResponseStatus.Ok, ResponseStatus.Exception, ResponseStatus.Retry, ResponseStatus.Rejected, ResponseStatus.Timeout, ResponseStatus.Cancelled];
@@ -137,7 +137,7 @@ public sealed class MessageSerializerTests
     }
 
     [Theory]
-    [InlineData(0, 4)] // kind
+    [InlineData(0, 7)] // kind
     [InlineData(1, 6)] // status
     public void UnknownKindsAndStatusesAreRejected(int headerOffset, byte value)
     {

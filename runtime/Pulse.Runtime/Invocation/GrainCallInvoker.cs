@@ -1,22 +1,29 @@
-using Pulse.Runtime.Catalog;
+using Pulse.Runtime.Routing;
 
 namespace Pulse.Runtime.Invocation;
 
 /// <summary>
-/// Sends grain calls to activations in this silo. Arguments are deep-copied before the request is
-/// queued and results before they reach the caller, so the two sides never share mutable objects
-/// even though nothing is serialized.
+/// Sends grain calls: creates the caller's completion (timeout, cancellation) and hands the request
+/// to the dispatcher, which is the local catalog on a single silo and the message router in a
+/// cluster. Arguments are deep-copied before the request leaves the caller and results before they
+/// reach it, so the two sides never share mutable objects even when nothing is serialized.
 /// </summary>
-internal sealed class LocalGrainCallInvoker : IGrainCallInvoker
+internal sealed class GrainCallInvoker : IGrainCallInvoker
 {
-    private readonly ActivationCatalog _catalog;
     private readonly PendingCallTable _pendingCalls;
+    private IGrainRequestDispatcher? _dispatcher;
 
-    public LocalGrainCallInvoker(ActivationCatalog catalog, PendingCallTable pendingCalls, IGrainFactory grainFactory)
+    public GrainCallInvoker(PendingCallTable pendingCalls, IGrainFactory grainFactory)
     {
-        _catalog = catalog;
         _pendingCalls = pendingCalls;
         GrainFactory = grainFactory;
+    }
+
+    /// <summary>Where requests go: the local catalog on a single silo, the router in a cluster or a client. Set at start.</summary>
+    public IGrainRequestDispatcher Dispatcher
+    {
+        get => _dispatcher ?? throw new InvalidOperationException("The runtime has not started: no dispatcher is set yet.");
+        set => _dispatcher = value ?? throw new ArgumentNullException(nameof(value));
     }
 
     public IGrainFactory GrainFactory { get; }
@@ -40,7 +47,7 @@ internal sealed class LocalGrainCallInvoker : IGrainCallInvoker
     public void InvokeOneWay(GrainReference target, GrainRequest request)
     {
         request.CopyArguments();
-        _catalog.Dispatch(target.GrainId, request);
+        Dispatcher.Dispatch(target.GrainId, request);
     }
 
     private ResponseCompletion<TResult>? Send<TResult>(GrainReference target, GrainRequest<TResult> request)
@@ -56,7 +63,7 @@ internal sealed class LocalGrainCallInvoker : IGrainCallInvoker
         request.Completion = completion;
         _pendingCalls.Add(completion);
         completion.RegisterCancellation(request.CancellationToken);
-        _catalog.Dispatch(target.GrainId, request);
+        Dispatcher.Dispatch(target.GrainId, request);
         return completion;
     }
 }

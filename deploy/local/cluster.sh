@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# A local multi-process Pulse cluster on loopback: a private PostgreSQL, N silo processes and one
+# gateway process. State lives under $PULSE_CLUSTER_DIR (default: .cluster in the repository).
+#
+#   cluster.sh up N          start PostgreSQL, silos 1..N and the gateway; print endpoints
+#   cluster.sh kill-silo I   SIGKILL silo I (no goodbye)
+#   cluster.sh stop-silo I   SIGTERM silo I and wait for it to leave gracefully
+#   cluster.sh start-silo I  start silo I again (a new generation)
+#   cluster.sh status        one line per silo: index pid address status (status as the membership table holds it)
+#   cluster.sh down          stop everything this script started, by pid
+#
+# Silo I listens on 11110+I (silo-to-silo), 30000+I (clients) and http://127.0.0.1:(8080+I);
+# the gateway answers on http://127.0.0.1:5080. PULSE_* variables in the environment pass through.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+DIR="${PULSE_CLUSTER_DIR:-$ROOT/.cluster}"
+CLUSTER_ID="${PULSE_CLUSTER_ID:-local}"
+CONFIGURATION="${PULSE_CONFIGURATION:-Release}"
+SILO_DLL="$ROOT/silo/Pulse.Silo/bin/$CONFIGURATION/net10.0/Pulse.Silo.dll"
+GATEWAY_DLL="$ROOT/client-gateway/Pulse.Gateway/bin/$CONFIGURATION/net10.0/Pulse.Gateway.dll"
+
+die() { echo "cluster.sh: $*" >&2; exit 1; }
+
+pg_bin() {
+  if command -v pg_ctl >/dev/null 2>&1; then dirname "$(command -v pg_ctl)"; return; fi
+  local found
+  found=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [ -n "$found" ] || die "PostgreSQL server binaries not found; install them with: apt-get install -y postgresql"
+  echo "$found"
+}
+
+# initdb and postgres refuse to run as root: run them as the postgres user then.
+as_pg() {
+  if [ "$(id -u)" = "0" ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+pg_port() { cat "$DIR/pg.port"; }
+connection_string() { echo "Host=127.0.0.1;Port=$(pg_port);Username=postgres;Database=pulse;Pooling=true"; }
+
+psql_query() { as_pg "$(pg_bin)/psql" -h 127.0.0.1 -p "$(pg_port)" -U postgres -d pulse -At -F ' ' -c "$1"; }
+
+start_postgres() {
+  local bin; bin=$(pg_bin)
+  mkdir -p "$DIR"
+  if [ -f "$DIR/pg.port" ] && as_pg "$bin/pg_ctl" -D "$DIR/pg" status >/dev/null 2>&1; then return; fi
+  if [ ! -d "$DIR/pg" ]; then
+    mkdir -p "$DIR/pg"
+    [ "$(id -u)" = "0" ] && chown postgres "$DIR" "$DIR/pg"
+    as_pg "$bin/initdb" -D "$DIR/pg" -U postgres -A trust -E UTF8 --no-locale >"$DIR/initdb.log" 2>&1 || die "initdb failed; see $DIR/initdb.log"
+  fi
+  free_port >"$DIR/pg.port"
+  as_pg "$bin/pg_ctl" -D "$DIR/pg" -l "$DIR/pg/server.log" -w -o "-p $(pg_port) -k $DIR/pg -c listen_addresses=127.0.0.1" start >/dev/null \
+    || die "PostgreSQL did not start; see $DIR/pg/server.log"
+  as_pg "$bin/psql" -h 127.0.0.1 -p "$(pg_port)" -U postgres -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname='pulse'" | grep -q 1 \
+    || as_pg "$bin/psql" -h 127.0.0.1 -p "$(pg_port)" -U postgres -d postgres -qc "CREATE DATABASE pulse" >/dev/null
+}
+
+build() {
+  if [ ! -f "$SILO_DLL" ] || [ ! -f "$GATEWAY_DLL" ] || [ "${PULSE_REBUILD:-0}" = "1" ]; then
+    echo "building Pulse ($CONFIGURATION)..."
+    dotnet build "$ROOT/Orleans.sln" -c "$CONFIGURATION" -nologo -v q >"$DIR/build.log" 2>&1 || die "build failed; see $DIR/build.log"
+  fi
+}
+
+pid_of() { local f="$DIR/pids/$1.pid"; [ -f "$f" ] && cat "$f" || true; }
+alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+
+start_silo() {
+  local i=$1
+  alive "$(pid_of "silo-$i")" && die "silo $i is already running (pid $(pid_of "silo-$i"))"
+  mkdir -p "$DIR/logs" "$DIR/pids"
+  PULSE_POSTGRES="$(connection_string)" PULSE_CLUSTER_ID="$CLUSTER_ID" PULSE_SILO_NAME="silo-$i" \
+  PULSE_SILO_PORT=$((11110 + i)) PULSE_CLIENT_PORT=$((30000 + i)) PULSE_HTTP_URL="http://127.0.0.1:$((8080 + i))" \
+  PULSE_DATA_DIR="$DIR/data/silo-$i" \
+    nohup dotnet "$SILO_DLL" >>"$DIR/logs/silo-$i.log" 2>&1 &
+  echo $! >"$DIR/pids/silo-$i.pid"
+}
+
+start_gateway() {
+  alive "$(pid_of gateway)" && return
+  mkdir -p "$DIR/logs" "$DIR/pids"
+  PULSE_POSTGRES="$(connection_string)" PULSE_CLUSTER_ID="$CLUSTER_ID" PULSE_GATEWAY_URL="http://127.0.0.1:5080" \
+    nohup dotnet "$GATEWAY_DLL" >>"$DIR/logs/gateway.log" 2>&1 &
+  echo $! >"$DIR/pids/gateway.pid"
+}
+
+wait_http() {
+  local url=$1 name=$2
+  for _ in $(seq 1 120); do
+    curl -sf "$url" >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  die "$name did not answer $url; see $DIR/logs"
+}
+
+silo_indexes() { ls "$DIR/pids" 2>/dev/null | sed -n 's/^silo-\([0-9]*\)\.pid$/\1/p' | sort -n; }
+
+cmd_up() {
+  local n=${1:-3}
+  [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] || die "usage: cluster.sh up N (N >= 1)"
+  mkdir -p "$DIR"
+  build
+  start_postgres
+  for i in $(seq 1 "$n"); do alive "$(pid_of "silo-$i")" || start_silo "$i"; done
+  for i in $(seq 1 "$n"); do wait_http "http://127.0.0.1:$((8080 + i))/health/live" "silo $i"; done
+  start_gateway
+  wait_http "http://127.0.0.1:5080/health/live" "the gateway"
+  echo "PostgreSQL: $(connection_string)"
+  for i in $(seq 1 "$n"); do
+    echo "silo $i: silo 127.0.0.1:$((11110 + i))  client 127.0.0.1:$((30000 + i))  http http://127.0.0.1:$((8080 + i))  pid $(pid_of "silo-$i")"
+  done
+  echo "gateway: http://127.0.0.1:5080  pid $(pid_of gateway)"
+  echo "logs: $DIR/logs"
+}
+
+cmd_status() {
+  [ -f "$DIR/pg.port" ] || die "no cluster here (run: cluster.sh up N)"
+  local rows; rows=$(psql_query "SELECT silo_address, status FROM pulse.membership WHERE cluster_id = '$CLUSTER_ID' ORDER BY silo_address" 2>/dev/null || true)
+  for i in $(silo_indexes); do
+    local port=$((11110 + i)) pid status address
+    pid=$(pid_of "silo-$i"); alive "$pid" || pid="-"
+    # The newest generation on this silo's port is the incarnation that matters.
+    address=$(echo "$rows" | awk -v p=":$port@" 'index($1, p) { print $1 }' | sort -t@ -k2 -n | tail -n 1)
+    status=$(echo "$rows" | awk -v a="$address" '$1 == a { print $2 }')
+    echo "$i $pid ${address:--} $(status_name "${status:-}")"
+  done
+}
+
+status_name() {
+  case "$1" in
+    1) echo Joining ;; 2) echo Active ;; 3) echo ShuttingDown ;; 4) echo Dead ;;
+    "") echo None ;; *) echo "$1" ;;
+  esac
+}
+
+cmd_kill() { local pid; pid=$(pid_of "silo-$1"); alive "$pid" || die "silo $1 is not running"; kill -KILL "$pid"; echo "killed silo $1 (pid $pid)"; }
+
+cmd_stop() {
+  local pid; pid=$(pid_of "silo-$1"); alive "$pid" || die "silo $1 is not running"
+  kill -TERM "$pid"
+  for _ in $(seq 1 120); do alive "$pid" || { echo "stopped silo $1"; return; }; sleep 0.5; done
+  die "silo $1 (pid $pid) did not stop within 60 s"
+}
+
+cmd_start() { [ -f "$DIR/pg.port" ] || die "no cluster here (run: cluster.sh up N)"; build; start_silo "$1"; wait_http "http://127.0.0.1:$((8080 + $1))/health/live" "silo $1"; echo "started silo $1 (pid $(pid_of "silo-$1"))"; }
+
+cmd_down() {
+  for f in "$DIR"/pids/*.pid; do
+    [ -e "$f" ] || continue
+    local pid; pid=$(cat "$f")
+    alive "$pid" && kill -TERM "$pid" 2>/dev/null || true
+  done
+  for f in "$DIR"/pids/*.pid; do
+    [ -e "$f" ] || continue
+    local pid; pid=$(cat "$f")
+    for _ in $(seq 1 60); do alive "$pid" || break; sleep 0.5; done
+    alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
+    rm -f "$f"
+  done
+  if [ -d "$DIR/pg" ]; then as_pg "$(pg_bin)/pg_ctl" -D "$DIR/pg" -m fast stop >/dev/null 2>&1 || true; fi
+  echo "cluster down"
+}
+
+case "${1:-}" in
+  up) cmd_up "${2:-3}" ;;
+  status) cmd_status ;;
+  kill-silo) cmd_kill "${2:?silo index}" ;;
+  stop-silo) cmd_stop "${2:?silo index}" ;;
+  start-silo) cmd_start "${2:?silo index}" ;;
+  down) cmd_down ;;
+  *) sed -n '2,15p' "$0"; exit 2 ;;
+esac

@@ -1,0 +1,150 @@
+using Pulse.Runtime.Invocation;
+using Pulse.Runtime.Membership;
+using Pulse.Runtime.Messaging;
+
+namespace Pulse.Runtime.Routing;
+
+internal sealed partial class MessageRouter
+{
+    /// <summary>Handles a message from another node. Runs on the connection's read loop: never blocks.</summary>
+    public void OnMessage(Message message, IReplyChannel origin)
+    {
+        switch (message.Kind)
+        {
+            case MessageKind.Request:
+            case MessageKind.OneWay:
+                OnRequest(message, origin);
+                break;
+            case MessageKind.Response:
+                if (PendingCalls.TryGet(message.CorrelationId, out IPendingCall pending) && pending is IRemotePendingCall remote)
+                {
+                    remote.OnResponse(message);
+                }
+
+                break;
+            case MessageKind.Ping:
+                origin.Reply(new Message { Kind = MessageKind.Pong, CorrelationId = message.CorrelationId });
+                break;
+            case MessageKind.Pong:
+                Pongs?.Invoke(message.CorrelationId);
+                break;
+            case MessageKind.MembershipChanged:
+                _ = RefreshQuietlyAsync();
+                break;
+            case MessageKind.Cancel:
+                // Remote cancellation is not forwarded yet: the callee finishes and its answer is dropped by the caller.
+                break;
+        }
+    }
+
+    /// <summary>Raised with the correlation id of every Pong (the prober matches them).</summary>
+    public event Action<long>? Pongs;
+
+    /// <summary>When the last request arrived from another node (<see cref="Environment.TickCount64"/>).</summary>
+    public long LastInboundRequestTicks => Volatile.Read(ref _lastInboundRequestTicks);
+
+    private long _lastInboundRequestTicks;
+
+    private void OnRequest(Message message, IReplyChannel origin)
+    {
+        Volatile.Write(ref _lastInboundRequestTicks, Environment.TickCount64);
+        if (_placement.TryGetOwner(message.Target, out SiloAddress owner) && owner != LocalSilo)
+        {
+            Forward(message, origin, owner);
+            return;
+        }
+
+        if (_catalog is null || _catalog.IsStopping)
+        {
+            // Nothing ran: the sender may safely route again once its view no longer names this silo.
+            Answer(message, origin, ResponseStatus.Retry);
+            return;
+        }
+
+        if (!GeneratedCodeRegistry.TryGetGrainInterface(message.InterfaceType, out GrainInterfaceDescriptor descriptor)
+            || descriptor.CreateRequest(message.MethodId) is not { } request)
+        {
+            AnswerException(message, origin, new GrainTypeNotFoundException(
+                $"This silo does not know method {message.MethodId} of grain type '{message.InterfaceType}' (different versions of the grain interface?)."));
+            return;
+        }
+
+        try
+        {
+            RequestBody.Read(message.Body, request, GrainFactory);
+        }
+        catch (Exception exception)
+        {
+            AnswerException(message, origin, exception);
+            return;
+        }
+
+        if (message.Kind == MessageKind.Request)
+        {
+            request.AttachCompletion(new RemoteResponderFactory(origin, message));
+        }
+
+        _catalog.Dispatch(message.Target, request);
+    }
+
+    private void Forward(Message message, IReplyChannel origin, SiloAddress owner)
+    {
+        if (message.ForwardCount >= MaxForwardCount)
+        {
+            Answer(message, origin, ResponseStatus.Retry);
+            return;
+        }
+
+        long correlationId = PendingCalls.NextCorrelationId();
+        var forwarded = new Message
+        {
+            Kind = message.Kind,
+            Flags = message.Flags,
+            CorrelationId = correlationId,
+            Target = message.Target,
+            InterfaceType = message.InterfaceType,
+            MethodId = message.MethodId,
+            SendingGrain = message.SendingGrain,
+            TimeToLiveMilliseconds = message.TimeToLiveMilliseconds,
+            ForwardCount = (byte)(message.ForwardCount + 1),
+            Body = message.Body,
+        };
+        ForwardedCall? call = null;
+        if (message.Kind == MessageKind.Request)
+        {
+            call = new ForwardedCall(this, message, origin, correlationId, PendingCalls.ComputeDeadline()) { SentTo = owner };
+            PendingCalls.Add(call);
+        }
+
+        RoutingLog.Forwarding(_logger, message.Target, owner, forwarded.ForwardCount);
+        _ = SendAsync(owner, forwarded, call);
+    }
+
+    private static void Answer(Message message, IReplyChannel origin, ResponseStatus status)
+    {
+        if (message.Kind == MessageKind.Request)
+        {
+            origin.Reply(message.CreateResponse(status, ReadOnlyMemory<byte>.Empty));
+        }
+    }
+
+    private static void AnswerException(Message message, IReplyChannel origin, Exception exception)
+    {
+        if (message.Kind == MessageKind.Request)
+        {
+            origin.Reply(message.CreateResponse(ResponseStatus.Exception, ResponseBody.SerializeException(exception)));
+        }
+    }
+
+    private async Task RefreshQuietlyAsync()
+    {
+        try
+        {
+            await _membership.RefreshAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            RoutingLog.RefreshFailed(_logger, exception);
+        }
+    }
+}

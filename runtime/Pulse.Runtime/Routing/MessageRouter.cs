@@ -1,0 +1,159 @@
+using Microsoft.Extensions.Logging;
+using Pulse.Runtime.Catalog;
+using Pulse.Runtime.Invocation;
+using Pulse.Runtime.Membership;
+using Pulse.Runtime.Messaging;
+using Pulse.Runtime.Placement;
+
+namespace Pulse.Runtime.Routing;
+
+/// <summary>
+/// Routes grain requests in a cluster: to the local catalog when this silo owns the grain on the
+/// ring, otherwise straight to the owner (one hop). Requests that arrive for a grain this silo does
+/// not own (the sender's view was stale) are forwarded at most <see cref="MaxForwardCount"/> times and
+/// then answered with Retry, so the sender refreshes its view and routes again.
+/// </summary>
+internal sealed partial class MessageRouter : IGrainRequestDispatcher, IGrainRequestVisitor<bool, MessageRouter.RouteState>
+{
+    /// <summary>How often a message may be forwarded between silos before the sender is told to retry.</summary>
+    public const int MaxForwardCount = 2;
+
+    /// <summary>How often one call is routed again (after Retry or an undelivered send) before it fails.</summary>
+    public const int MaxRoutingAttempts = 4;
+
+    private readonly ActivationCatalog? _catalog;
+    private readonly PlacementService _placement;
+    private readonly IClusterTransport _transport;
+    private readonly IClusterMembershipService _membership;
+    private readonly ILogger _logger;
+
+    public MessageRouter(
+        SiloAddress localSilo,
+        ActivationCatalog? catalog,
+        PlacementService placement,
+        PendingCallTable pendingCalls,
+        IClusterTransport transport,
+        IClusterMembershipService membership,
+        IGrainFactory grainFactory,
+        ILogger logger)
+    {
+        LocalSilo = localSilo;
+        _catalog = catalog;
+        _placement = placement;
+        PendingCalls = pendingCalls;
+        _transport = transport;
+        _membership = membership;
+        GrainFactory = grainFactory;
+        _logger = logger;
+    }
+
+    /// <summary>This node's silo address; default for a client that hosts no grains.</summary>
+    public SiloAddress LocalSilo { get; }
+
+    public PendingCallTable PendingCalls { get; }
+
+    public IGrainFactory GrainFactory { get; }
+
+    /// <inheritdoc />
+    public void Dispatch(GrainId grainId, GrainRequest request) => Route(grainId, request, attempt: 0);
+
+    /// <summary>Routes a request that failed to reach its owner, after refreshing the membership view.</summary>
+    public void Retry<TResult>(GrainRequest<TResult> request, IResponseCompletion<TResult> completion, GrainId target, int attempt, string reason)
+    {
+        if (attempt + 1 >= MaxRoutingAttempts)
+        {
+            completion.SetException(new SiloUnavailableException(
+                $"{request.Method.FullName} on grain {target} could not reach the grain's silo after {MaxRoutingAttempts} attempts: {reason}"));
+            return;
+        }
+
+        RoutingLog.Retrying(_logger, request.Method.FullName, target, attempt + 1, reason);
+        _ = RetryAfterRefreshAsync(request, target, attempt + 1);
+    }
+
+    private async Task RetryAfterRefreshAsync(GrainRequest request, GrainId target, int attempt)
+    {
+        try
+        {
+            await _membership.RefreshAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            // A stale view still routes somewhere; the attempt budget bounds the loop.
+            RoutingLog.RefreshFailed(_logger, exception);
+        }
+
+        Route(target, request, attempt);
+    }
+
+    private void Route(GrainId grainId, GrainRequest request, int attempt)
+    {
+        if (_placement.TryGetOwner(grainId, out SiloAddress owner) && owner != LocalSilo)
+        {
+            request.Accept(this, new RouteState(grainId, owner, attempt));
+            return;
+        }
+
+        if (_catalog is null)
+        {
+            request.Fail(new SiloUnavailableException($"No silo is available for grain {grainId}: the cluster has no active silo in this node's view."));
+            return;
+        }
+
+        _catalog.Dispatch(grainId, request);
+    }
+
+    /// <summary>Sends a typed request to its owner (the visitor gives the result type without reflection).</summary>
+    bool IGrainRequestVisitor<bool, RouteState>.Visit<TResult>(GrainRequest<TResult> request, RouteState state)
+    {
+        Message message;
+        RemoteCall<TResult>? call = null;
+        long correlationId = PendingCalls.NextCorrelationId();
+        try
+        {
+            message = Message.CreateRequest(state.GrainId, request, correlationId, timeToLiveMilliseconds: (uint)PendingCalls.ResponseTimeout.TotalMilliseconds);
+        }
+        catch (Exception exception)
+        {
+            request.Fail(exception);
+            return false;
+        }
+
+        if (!request.Method.OneWay && request.Completion is { } completion)
+        {
+            call = new RemoteCall<TResult>(this, request, completion, state.GrainId, state.Attempt, correlationId, PendingCalls.ComputeDeadline())
+            {
+                SentTo = state.Owner,
+            };
+            PendingCalls.Add(call);
+        }
+
+        _ = SendAsync(state.Owner, message, call);
+        return true;
+    }
+
+    private async Task SendAsync(SiloAddress target, Message message, IRemotePendingCall? call)
+    {
+        try
+        {
+            await _transport.SendAsync(target, message, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            RoutingLog.SendFailed(_logger, target, exception.Message);
+            call?.OnDeliveryFailed(exception, delivered: false);
+        }
+    }
+
+    /// <summary>A silo's connection closed or the silo was declared dead: fail or re-route what was sent to it.</summary>
+    public void OnSiloUnreachable(SiloAddress silo, Exception reason)
+    {
+        foreach (IRemotePendingCall call in PendingCalls.FindSentTo(silo))
+        {
+            call.OnDeliveryFailed(reason, delivered: true);
+        }
+    }
+
+    /// <summary>Where a visited request goes.</summary>
+    internal readonly record struct RouteState(GrainId GrainId, SiloAddress Owner, int Attempt);
+}
