@@ -16,6 +16,7 @@ namespace Pulse.Runtime.Testing;
 public sealed class TestCluster : IAsyncDisposable
 {
     private readonly List<TestClusterSilo> _silos = [];
+    private readonly List<TestClusterClient> _clients = [];
     private readonly Action<ISiloBuilder>? _configureSilo;
     private int _nextIndex;
 
@@ -87,6 +88,22 @@ public sealed class TestCluster : IAsyncDisposable
         return started;
     }
 
+    /// <summary>Starts a cluster client (what the gateway uses) that routes calls to the owning silos over their client ports.</summary>
+    public async Task<TestClusterClient> CreateClientAsync()
+    {
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton<INetworkFaults>(Network);
+        builder.Services.Configure<Configuration.ClusterOptions>(options => options.ClusterId = "test");
+        builder.Services.UseInMemoryMembership(MembershipTable);
+        builder.Services.AddPulseClient();
+        IHost host = builder.Build();
+        await host.StartAsync();
+        var client = new TestClusterClient(host);
+        _clients.Add(client);
+        return client;
+    }
+
     /// <summary>Stops a silo gracefully: it leaves the ring, hands off its grains (state written) and says goodbye.</summary>
     public Task StopSiloAsync(TestClusterSilo silo) => silo.StopAsync();
 
@@ -106,6 +123,11 @@ public sealed class TestCluster : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        foreach (TestClusterClient client in _clients)
+        {
+            await client.DisposeAsync();
+        }
+
         foreach (TestClusterSilo silo in _silos)
         {
             await silo.DisposeAsync();
@@ -175,5 +197,33 @@ public sealed class TestClusterSilo : IAsyncDisposable
     {
         await StopAsync();
         _host.Dispose();
+    }
+}
+
+/// <summary>A cluster client of a <see cref="TestCluster"/>.</summary>
+public sealed class TestClusterClient : IAsyncDisposable
+{
+    private readonly IHost _host;
+    private int _disposed;
+
+    internal TestClusterClient(IHost host)
+    {
+        _host = host;
+        Client = host.Services.GetRequiredService<Client.ClusterClient>();
+    }
+
+    /// <summary>The client.</summary>
+    public Client.ClusterClient Client { get; }
+
+    /// <summary>Creates references whose calls go through the client.</summary>
+    public IGrainFactory GrainFactory => Client.GrainFactory;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await _host.StopAsync();
+            _host.Dispose();
+        }
     }
 }

@@ -20,7 +20,7 @@ namespace Pulse.Runtime.Hosting;
 /// the ring and the router, wired together. It is the transport the router sends through, the
 /// prober and gossip the agent uses, and the handler of every message that arrives.
 /// </summary>
-internal sealed partial class SiloCluster : IMessageHandler, IClusterTransport, ISiloProber, IMembershipGossip, ISiloTerminator, IAsyncDisposable
+internal sealed partial class SiloCluster : ISiloProber, IMembershipGossip, ISiloTerminator, IAsyncDisposable
 {
     private readonly IServiceProvider _services;
     private readonly ActivationCatalog _catalog;
@@ -33,6 +33,7 @@ internal sealed partial class SiloCluster : IMessageHandler, IClusterTransport, 
     private readonly INetworkFaults _faults;
     private readonly ConcurrentDictionary<long, TaskCompletionSource<bool>> _pings = new();
     private readonly PlacementService _placement = new();
+    private readonly RoutingConnectionHandler _handler;
     private ConnectionListener? _siloListener;
     private ConnectionListener? _clientListener;
     private ConnectionManager? _connections;
@@ -51,6 +52,7 @@ internal sealed partial class SiloCluster : IMessageHandler, IClusterTransport, 
         _networking = services.GetRequiredService<IOptions<NetworkingOptions>>().Value;
         _cluster = services.GetRequiredService<IOptions<ClusterOptions>>().Value;
         _faults = services.GetService<INetworkFaults>() ?? NoNetworkFaults.Instance;
+        _handler = new RoutingConnectionHandler(_pendingCalls);
     }
 
     /// <summary>This silo's address (set once the silo listener is bound).</summary>
@@ -66,7 +68,7 @@ internal sealed partial class SiloCluster : IMessageHandler, IClusterTransport, 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         long generation = SiloAddress.NewGeneration(_timeProvider);
-        _siloListener = new ConnectionListener(_networking, ConnectionRole.Silo, this, _loggerFactory, _faults, _timeProvider);
+        _siloListener = new ConnectionListener(_networking, ConnectionRole.Silo, _handler, _loggerFactory, _faults, _timeProvider);
         await _siloListener.StartAsync(
             bound =>
             {
@@ -77,11 +79,11 @@ internal sealed partial class SiloCluster : IMessageHandler, IClusterTransport, 
         int clientPort = 0;
         if (_networking.IsClientListenerEnabled)
         {
-            _clientListener = new ConnectionListener(_networking, ConnectionRole.Client, this, _loggerFactory, _faults, _timeProvider);
+            _clientListener = new ConnectionListener(_networking, ConnectionRole.Client, _handler, _loggerFactory, _faults, _timeProvider);
             clientPort = (await _clientListener.StartAsync(_siloListener.LocalPreamble!, cancellationToken)).Port;
         }
 
-        _connections = new ConnectionManager(_siloListener.LocalPreamble!, this, _networking, _loggerFactory, _faults, _timeProvider);
+        _connections = new ConnectionManager(_siloListener.LocalPreamble!, _handler, _networking, _loggerFactory, _faults, _timeProvider);
         _agent = new MembershipAgent(
             new LocalSiloDetails(LocalSilo, _cluster.SiloName, Dns.GetHostName(), clientPort, _cluster.HttpPort),
             _services.GetRequiredService<IMembershipTable>(),
@@ -92,7 +94,8 @@ internal sealed partial class SiloCluster : IMessageHandler, IClusterTransport, 
             _timeProvider,
             _loggerFactory.CreateLogger<MembershipAgent>());
         _router = new MessageRouter(
-            LocalSilo, _catalog, _placement, _pendingCalls, this, _agent, _services.GetRequiredService<IGrainFactory>(), _loggerFactory.CreateLogger<MessageRouter>());
+            LocalSilo, _catalog, _placement, _pendingCalls, _handler, _agent, _services.GetRequiredService<IGrainFactory>(), _loggerFactory.CreateLogger<MessageRouter>());
+        _handler.Bind(_router, _connections);
         _router.Pongs += OnPong;
         _placement.RingChanged += OnRingChanged;
         _agent.ViewChanged += OnViewChanged;
@@ -193,44 +196,7 @@ internal sealed partial class SiloCluster : IMessageHandler, IClusterTransport, 
         }
     }
 
-    private void OnViewChanged(ClusterMembershipView view)
-    {
-        foreach (MembershipEntry entry in view.Members.Values)
-        {
-            if (entry.Status == SiloStatus.Dead && entry.Silo != LocalSilo)
-            {
-                // A dead silo answers nothing: drop its connections and settle what was sent to it.
-                _connections?.Abort(entry.Silo);
-                _siloListener?.Abort(entry.Silo);
-                _router?.OnSiloUnreachable(entry.Silo, new SiloUnavailableException($"Silo {entry.Silo} was declared dead."));
-            }
-        }
-    }
-
-    async ValueTask IClusterTransport.SendAsync(SiloAddress target, Message message, CancellationToken cancellationToken)
-    {
-        ConnectionManager connections = _connections ?? throw new SiloUnavailableException("The silo's network is not started.");
-        Connection connection = await connections.GetConnectionAsync(target, cancellationToken).ConfigureAwait(false);
-        await connection.SendAsync(message, cancellationToken).ConfigureAwait(false);
-    }
-
-    void IMessageHandler.OnMessage(Message message, Connection connection) => _router?.OnMessage(message, new ConnectionReplyChannel(connection));
-
-    void IMessageHandler.OnSendFailed(Message message, Connection connection, Exception error)
-    {
-        if (_pendingCalls.TryGet(message.CorrelationId, out IPendingCall pending) && pending is IRemotePendingCall remote)
-        {
-            remote.OnDeliveryFailed(error, delivered: (error as ConnectionClosedException)?.MayHaveBeenSent ?? false);
-        }
-    }
-
-    void IMessageHandler.OnConnectionClosed(Connection connection, Exception? error)
-    {
-        if (connection.IsOutbound && connection.RemotePreamble.Role == ConnectionRole.Silo && connection.RemotePreamble.SiloAddress is { } remote)
-        {
-            _router?.OnSiloUnreachable(remote, error ?? new ConnectionClosedException($"The connection to silo {remote} closed."));
-        }
-    }
+    private void OnViewChanged(ClusterMembershipView view) => _handler.OnViewChanged(view, LocalSilo, _siloListener);
 
     async Task<bool> ISiloProber.ProbeAsync(SiloAddress silo, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -320,29 +286,6 @@ internal sealed partial class SiloCluster : IMessageHandler, IClusterTransport, 
 
     /// <summary>Whether the membership table declared this silo dead (it then stops without writing state).</summary>
     public bool IsTerminated => Volatile.Read(ref _terminated) != 0;
-
-    private sealed class ConnectionReplyChannel(Connection connection) : IReplyChannel
-    {
-        public void Reply(Message message)
-        {
-            if (!connection.TrySend(message))
-            {
-                _ = SendLaterAsync(message);
-            }
-        }
-
-        private async Task SendLaterAsync(Message message)
-        {
-            try
-            {
-                await connection.SendAsync(message).ConfigureAwait(false);
-            }
-            catch (ConnectionClosedException)
-            {
-                // The caller's side is gone; its call times out or was already failed there.
-            }
-        }
-    }
 }
 
 internal static partial class ClusterLog

@@ -1,0 +1,54 @@
+using Pulse.Runtime.Testing;
+using Pulse.Runtime.Tests.Runtime;
+
+namespace Pulse.Runtime.Tests.Cluster;
+
+[Collection(ClusterCollection.Name)]
+public sealed class ClusterClientTests
+{
+    [Fact]
+    public async Task AClientCallsGrainsOnEverySiloWithOneActivationEach()
+    {
+        await using TestCluster cluster = await TestCluster.StartAsync(3);
+        TestClusterClient client = await cluster.CreateClientAsync();
+        await TestSilo.WaitUntilAsync(() => client.Client.ActiveSilos.Count == 3, "the client sees three silos");
+        string[] keys = Enumerable.Range(0, 60).Select(i => $"client-{Guid.NewGuid():N}-{i}").ToArray();
+
+        int[] values = await Task.WhenAll(keys.Select(key => client.GrainFactory.GetGrain<ICounterGrain>(key).AddAndWriteAsync(3)));
+
+        Assert.All(values, value => Assert.Equal(3, value));
+        Assert.All(cluster.Silos, silo => Assert.True(silo.ActivationCount > 0, $"{silo} got no grain"));
+        Assert.All(keys, key => Assert.Equal(1, GrainEvents.Get(GrainEvents.Activations, key)));
+        Assert.Equal("bad", (await Assert.ThrowsAsync<InvalidOperationException>(
+            () => client.GrainFactory.GetGrain<IBehaviourGrain>("x").ThrowAsync("bad"))).Message);
+    }
+
+    [Fact]
+    public async Task AClientFollowsASiloKillAndCallsSucceedAgain()
+    {
+        await using TestCluster cluster = await TestCluster.StartAsync(3);
+        TestClusterClient client = await cluster.CreateClientAsync();
+        await TestSilo.WaitUntilAsync(() => client.Client.ActiveSilos.Count == 3, "the client sees three silos");
+        string[] keys = Enumerable.Range(0, 30).Select(i => $"follow-{Guid.NewGuid():N}-{i}").ToArray();
+        await Task.WhenAll(keys.Select(key => client.GrainFactory.GetGrain<ICounterGrain>(key).AddAndWriteAsync(1)));
+
+        await cluster.KillSiloAsync(cluster.Silos[1]);
+
+        await TestSilo.WaitUntilAsync(() => client.Client.ActiveSilos.Count == 2, "the client dropped the dead silo", TimeSpan.FromSeconds(15));
+        int[] values = await Task.WhenAll(keys.Select(key => client.GrainFactory.GetGrain<ICounterGrain>(key).AddAndWriteAsync(1)));
+        Assert.All(values, value => Assert.Equal(2, value));
+    }
+
+    [Fact]
+    public async Task AClientWithNoSiloFailsCallsAtOnceWithAClearError()
+    {
+        await using TestCluster cluster = await TestCluster.StartAsync(0);
+        TestClusterClient client = await cluster.CreateClientAsync();
+
+        SiloUnavailableException error = await Assert.ThrowsAsync<SiloUnavailableException>(
+            () => client.GrainFactory.GetGrain<ICounterGrain>("nobody").GetAsync());
+
+        Assert.Contains("no active silo", error.Message);
+        Assert.False(client.Client.IsConnected);
+    }
+}
