@@ -41,55 +41,15 @@ public sealed partial class PostgresGrainStorage
         await using NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
-        await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", connection, transaction))
-        {
-            command.Parameters.Add(new NpgsqlParameter<long> { NpgsqlDbType = NpgsqlDbType.Bigint, TypedValue = PostgresSchemaLock.KeyFor(_options.SchemaName) });
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        // Under the lock: even the IF NOT EXISTS forms can fail with a unique violation when two
-        // sessions create the same object at the same moment.
-        await ExecuteAsync(connection, transaction, $"CREATE SCHEMA IF NOT EXISTS {_quotedSchema}", cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(connection, transaction,
-            $"""
-            CREATE TABLE IF NOT EXISTS {_quotedSchema}.schema_version (
-                component  text        NOT NULL PRIMARY KEY,
-                version    integer     NOT NULL,
-                applied_at timestamptz NOT NULL DEFAULT now()
-            )
-            """, cancellationToken).ConfigureAwait(false);
-
-        int current;
-        await using (var command = new NpgsqlCommand($"SELECT version FROM {_quotedSchema}.schema_version WHERE component = $1", connection, transaction))
-        {
-            command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = SchemaComponent });
-            current = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is int stored ? stored : 0;
-        }
-
+        (int current, int stored) = await PostgresSchemaMigrator.MigrateAsync(
+            connection, transaction, _options.SchemaName, _quotedSchema, SchemaComponent, Migrations, cancellationToken).ConfigureAwait(false);
         if (current > SchemaVersion)
         {
             Log.SchemaNewerThanKnown(_logger, Name, _options.SchemaName, current, SchemaVersion);
         }
-        else if (current < SchemaVersion)
+        else if (current < stored)
         {
-            for (int version = current + 1; version <= SchemaVersion; version++)
-            {
-                string sql = Migrations[version - 1].Replace("{schema}", _quotedSchema, StringComparison.Ordinal);
-                await ExecuteAsync(connection, transaction, sql, cancellationToken).ConfigureAwait(false);
-            }
-
-            await using (var command = new NpgsqlCommand(
-                $"INSERT INTO {_quotedSchema}.schema_version (component, version, applied_at) VALUES ($1, $2, now()) " +
-                "ON CONFLICT (component) DO UPDATE SET version = excluded.version, applied_at = excluded.applied_at",
-                connection,
-                transaction))
-            {
-                command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = SchemaComponent });
-                command.Parameters.Add(new NpgsqlParameter<int> { NpgsqlDbType = NpgsqlDbType.Integer, TypedValue = SchemaVersion });
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            Log.SchemaMigrated(_logger, Name, _options.SchemaName, current, SchemaVersion);
+            Log.SchemaMigrated(_logger, Name, _options.SchemaName, current, stored);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -97,11 +57,5 @@ public sealed partial class PostgresGrainStorage
         var settings = new NpgsqlConnectionStringBuilder(_options.ConnectionString);
         Log.Initialized(_logger, Name, settings.Host, settings.Port, settings.Database, settings.Username, _options.SchemaName,
             _options.CommandTimeout, _serviceId, Math.Max(current, SchemaVersion));
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

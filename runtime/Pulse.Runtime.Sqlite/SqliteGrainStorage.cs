@@ -19,7 +19,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IStorageInitiali
     private const string KeyFilter =
         "service_id = $service_id AND grain_type = $grain_type AND grain_key = $grain_key AND state_name = $state_name";
 
-    private const string NowSql = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+    private const string NowSql = SqliteSchemaMigrator.NowSql;
 
     private const string ReadSql = "SELECT version, CAST(payload AS BLOB) FROM grain_state WHERE " + KeyFilter;
 

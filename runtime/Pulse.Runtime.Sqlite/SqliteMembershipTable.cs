@@ -16,7 +16,7 @@ namespace Pulse.Runtime.Sqlite;
 /// </summary>
 public sealed partial class SqliteMembershipTable : IMembershipTable, IDisposable
 {
-    private const string NowSql = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+    private const string NowSql = SqliteSchemaMigrator.NowSql;
 
     // One statement, so one snapshot: the version and the rows always belong together. The LEFT JOIN
     // yields the version even when the cluster has no rows.
