@@ -7,10 +7,12 @@
 #   cluster.sh stop-silo I   SIGTERM silo I and wait for it to leave gracefully
 #   cluster.sh start-silo I  start silo I again (a new generation)
 #   cluster.sh status        one line per silo: index pid address status (status as the membership table holds it)
-#   cluster.sh down          stop everything this script started, by pid
+#   cluster.sh down          stop everything this script started, by pid, and PostgreSQL
 #
 # Silo I listens on 11110+I (silo-to-silo), 30000+I (clients) and http://127.0.0.1:(8080+I);
-# the gateway answers on http://127.0.0.1:5080. PULSE_* variables in the environment pass through.
+# the gateway answers on http://127.0.0.1:5080. Logs go to $PULSE_CLUSTER_DIR/logs. The binaries are
+# built once in Release when missing (PULSE_REBUILD=1 forces a build). PULSE_* variables in the
+# environment pass through to the silos and the gateway.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -22,8 +24,9 @@ GATEWAY_DLL="$ROOT/client-gateway/Pulse.Gateway/bin/$CONFIGURATION/net10.0/Pulse
 
 die() { echo "cluster.sh: $*" >&2; exit 1; }
 
+# The server binaries' folder; a pg_ctl on PATH is often a symlink into it.
 pg_bin() {
-  if command -v pg_ctl >/dev/null 2>&1; then dirname "$(command -v pg_ctl)"; return; fi
+  if command -v pg_ctl >/dev/null 2>&1; then dirname "$(readlink -f "$(command -v pg_ctl)")"; return; fi
   local found
   found=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
   [ -n "$found" ] || die "PostgreSQL server binaries not found; install them with: apt-get install -y postgresql"
@@ -40,22 +43,28 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 pg_port() { cat "$DIR/pg.port"; }
 connection_string() { echo "Host=127.0.0.1;Port=$(pg_port);Username=postgres;Database=pulse;Pooling=true"; }
 
-psql_query() { as_pg "$(pg_bin)/psql" -h 127.0.0.1 -p "$(pg_port)" -U postgres -d pulse -At -F ' ' -c "$1"; }
+# psql is a client tool: Debian puts it on PATH (a wrapper), not always next to the server binaries.
+psql_bin() { if [ -x "$(pg_bin)/psql" ]; then echo "$(pg_bin)/psql"; else command -v psql || die "psql not found; install it with: apt-get install -y postgresql-client"; fi; }
+
+psql_query() { as_pg "$(psql_bin)" -h 127.0.0.1 -p "$(pg_port)" -U postgres -d pulse -At -F ' ' -c "$1"; }
 
 start_postgres() {
   local bin; bin=$(pg_bin)
   mkdir -p "$DIR"
-  if [ -f "$DIR/pg.port" ] && as_pg "$bin/pg_ctl" -D "$DIR/pg" status >/dev/null 2>&1; then return; fi
-  if [ ! -d "$DIR/pg" ]; then
-    mkdir -p "$DIR/pg"
-    [ "$(id -u)" = "0" ] && chown postgres "$DIR" "$DIR/pg"
-    as_pg "$bin/initdb" -D "$DIR/pg" -U postgres -A trust -E UTF8 --no-locale >"$DIR/initdb.log" 2>&1 || die "initdb failed; see $DIR/initdb.log"
+  if ! { [ -f "$DIR/pg.port" ] && as_pg "$bin/pg_ctl" -D "$DIR/pg" status >/dev/null 2>&1; }; then
+    if [ ! -d "$DIR/pg" ]; then
+      mkdir -p "$DIR/pg"
+      [ "$(id -u)" = "0" ] && chown postgres "$DIR" "$DIR/pg"
+      as_pg "$bin/initdb" -D "$DIR/pg" -U postgres -A trust -E UTF8 --no-locale >"$DIR/initdb.log" 2>&1 || die "initdb failed; see $DIR/initdb.log"
+    fi
+    free_port >"$DIR/pg.port"
+    as_pg "$bin/pg_ctl" -D "$DIR/pg" -l "$DIR/pg/server.log" -w -o "-p $(pg_port) -k $DIR/pg -c listen_addresses=127.0.0.1" start >/dev/null \
+      || die "PostgreSQL did not start; see $DIR/pg/server.log"
   fi
-  free_port >"$DIR/pg.port"
-  as_pg "$bin/pg_ctl" -D "$DIR/pg" -l "$DIR/pg/server.log" -w -o "-p $(pg_port) -k $DIR/pg -c listen_addresses=127.0.0.1" start >/dev/null \
-    || die "PostgreSQL did not start; see $DIR/pg/server.log"
-  as_pg "$bin/psql" -h 127.0.0.1 -p "$(pg_port)" -U postgres -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname='pulse'" | grep -q 1 \
-    || as_pg "$bin/psql" -h 127.0.0.1 -p "$(pg_port)" -U postgres -d postgres -qc "CREATE DATABASE pulse" >/dev/null
+  # Also when the server was already running: an earlier run may have stopped between start and create.
+  as_pg "$(psql_bin)" -h 127.0.0.1 -p "$(pg_port)" -U postgres -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname='pulse'" | grep -q 1 \
+    || as_pg "$(psql_bin)" -h 127.0.0.1 -p "$(pg_port)" -U postgres -d postgres -qc "CREATE DATABASE pulse" >/dev/null \
+    || die "could not create the pulse database; see $DIR/pg/server.log"
 }
 
 build() {
@@ -105,9 +114,9 @@ cmd_up() {
   build
   start_postgres
   for i in $(seq 1 "$n"); do alive "$(pid_of "silo-$i")" || start_silo "$i"; done
-  for i in $(seq 1 "$n"); do wait_http "http://127.0.0.1:$((8080 + i))/health/live" "silo $i"; done
+  for i in $(seq 1 "$n"); do wait_http "http://127.0.0.1:$((8080 + i))/health/ready" "silo $i"; done
   start_gateway
-  wait_http "http://127.0.0.1:5080/health/live" "the gateway"
+  wait_http "http://127.0.0.1:5080/health/ready" "the gateway"
   echo "PostgreSQL: $(connection_string)"
   for i in $(seq 1 "$n"); do
     echo "silo $i: silo 127.0.0.1:$((11110 + i))  client 127.0.0.1:$((30000 + i))  http http://127.0.0.1:$((8080 + i))  pid $(pid_of "silo-$i")"
@@ -125,15 +134,9 @@ cmd_status() {
     # The newest generation on this silo's port is the incarnation that matters.
     address=$(echo "$rows" | awk -v p=":$port@" 'index($1, p) { print $1 }' | sort -t@ -k2 -n | tail -n 1)
     status=$(echo "$rows" | awk -v a="$address" '$1 == a { print $2 }')
-    echo "$i $pid ${address:--} $(status_name "${status:-}")"
+    # The table stores the status by name (Joining, Active, ShuttingDown, Dead); "-" means no row yet.
+    echo "$i $pid ${address:--} ${status:--}"
   done
-}
-
-status_name() {
-  case "$1" in
-    1) echo Joining ;; 2) echo Active ;; 3) echo ShuttingDown ;; 4) echo Dead ;;
-    "") echo None ;; *) echo "$1" ;;
-  esac
 }
 
 cmd_kill() { local pid; pid=$(pid_of "silo-$1"); alive "$pid" || die "silo $1 is not running"; kill -KILL "$pid"; echo "killed silo $1 (pid $pid)"; }
@@ -145,7 +148,7 @@ cmd_stop() {
   die "silo $1 (pid $pid) did not stop within 60 s"
 }
 
-cmd_start() { [ -f "$DIR/pg.port" ] || die "no cluster here (run: cluster.sh up N)"; build; start_silo "$1"; wait_http "http://127.0.0.1:$((8080 + $1))/health/live" "silo $1"; echo "started silo $1 (pid $(pid_of "silo-$1"))"; }
+cmd_start() { [ -f "$DIR/pg.port" ] || die "no cluster here (run: cluster.sh up N)"; build; start_silo "$1"; wait_http "http://127.0.0.1:$((8080 + $1))/health/ready" "silo $1"; echo "started silo $1 (pid $(pid_of "silo-$1"))"; }
 
 cmd_down() {
   for f in "$DIR"/pids/*.pid; do
@@ -161,6 +164,7 @@ cmd_down() {
     rm -f "$f"
   done
   if [ -d "$DIR/pg" ]; then as_pg "$(pg_bin)/pg_ctl" -D "$DIR/pg" -m fast stop >/dev/null 2>&1 || true; fi
+  rm -f "$DIR/pg.port"
   echo "cluster down"
 }
 
@@ -171,5 +175,5 @@ case "${1:-}" in
   stop-silo) cmd_stop "${2:?silo index}" ;;
   start-silo) cmd_start "${2:?silo index}" ;;
   down) cmd_down ;;
-  *) sed -n '2,15p' "$0"; exit 2 ;;
+  *) sed -n '2,17p' "$0"; exit 2 ;;
 esac

@@ -18,8 +18,13 @@ if (siloOptions.EffectiveStorage == SiloStorageProvider.Sqlite)
 
 WebApplication app = builder.Build();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains(SiloHostExtensions.LiveTag) });
+app.MapHealthChecks("/health/ready", new HealthCheckOptions
+{
+    Predicate = check => check.Tags.Contains(SiloHostExtensions.ReadyTag),
+    ResponseWriter = HealthResponses.WriteJsonAsync,
+});
 app.MapGet("/", (IOptions<SiloHostOptions> options) => Results.Text(
-    $"Pulse silo\nhealth: {options.Value.HttpUrl}/health/live\nstorage: {options.Value.EffectiveStorage}\n"));
+    $"Pulse silo\nhealth: {options.Value.HttpUrl}/health/live, {options.Value.HttpUrl}/health/ready\nstorage: {options.Value.EffectiveStorage}\nmembership: {options.Value.EffectiveMembership}\n"));
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {
@@ -29,7 +34,11 @@ app.Lifetime.ApplicationStarted.Register(() =>
         SiloStorageProvider.Postgres => "PostgreSQL",
         _ => "memory (not durable)",
     };
-    Console.WriteLine($"Pulse silo started. HTTP: {siloOptions.HttpUrl} (health: {siloOptions.HttpUrl}/health/live). Storage: {storage}. Ctrl+C stops it gracefully.");
+    Pulse.Runtime.Hosting.Silo silo = app.Services.GetRequiredService<Pulse.Runtime.Hosting.Silo>();
+    string cluster = siloOptions.IsClusterMember
+        ? $"Cluster: {siloOptions.EffectiveMembership} membership, silo address {silo.SiloAddress} ({silo.ClusterStatus})."
+        : "Cluster: none (single silo).";
+    Console.WriteLine($"Pulse silo started. HTTP: {siloOptions.HttpUrl} (health: {siloOptions.HttpUrl}/health/live). Storage: {storage}. {cluster} Ctrl+C stops it gracefully.");
 });
 
 app.Run();

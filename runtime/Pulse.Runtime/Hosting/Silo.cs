@@ -39,6 +39,12 @@ public sealed class Silo : IHostedService
     /// <summary>This silo's cluster address; default when it runs alone (no membership table configured).</summary>
     public Membership.SiloAddress SiloAddress => _cluster?.LocalSilo ?? default;
 
+    /// <summary>
+    /// This silo's status in its own view of the membership table (Joining until the table says Active,
+    /// Dead once declared dead); null when it runs alone. Readiness probes use it.
+    /// </summary>
+    public Membership.SiloStatus? ClusterStatus => _cluster?.LocalStatus;
+
     internal SiloCluster? Cluster => _cluster;
 
     /// <inheritdoc />

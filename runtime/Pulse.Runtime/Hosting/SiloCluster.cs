@@ -58,6 +58,9 @@ internal sealed partial class SiloCluster : ISiloProber, IMembershipGossip, ISil
     /// <summary>This silo's address (set once the silo listener is bound).</summary>
     public SiloAddress LocalSilo { get; private set; }
 
+    /// <summary>This silo's status as its membership agent last read it; Joining before the agent runs.</summary>
+    public SiloStatus LocalStatus => IsTerminated ? SiloStatus.Dead : _agent?.CurrentView.GetStatus(LocalSilo) ?? SiloStatus.Joining;
+
     /// <summary>The membership view and ring this silo routes by.</summary>
     internal PlacementService Placement => _placement;
 

@@ -16,6 +16,12 @@ public static class PulseEnvironment
         ["PULSE_POSTGRES"] = "Pulse:Silo:PostgresConnectionString",
         ["PULSE_SERVICE_ID"] = "Pulse:Cluster:ServiceId",
         ["PULSE_CLUSTER_ID"] = "Pulse:Cluster:ClusterId",
+        ["PULSE_SILO_NAME"] = "Pulse:Cluster:SiloName",
+        ["PULSE_MEMBERSHIP"] = "Pulse:Silo:Membership",
+        ["PULSE_SILO_PORT"] = "Pulse:Networking:SiloPort",
+        ["PULSE_CLIENT_PORT"] = "Pulse:Networking:ClientPort",
+        ["PULSE_LISTEN_ADDRESS"] = "Pulse:Networking:ListenAddress",
+        ["PULSE_ADVERTISED_ADDRESS"] = "Pulse:Networking:AdvertisedAddress",
     };
 
     /// <summary>Reads the variables that are set.</summary>

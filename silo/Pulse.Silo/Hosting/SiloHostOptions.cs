@@ -18,6 +18,22 @@ public enum SiloStorageProvider
     Memory,
 }
 
+/// <summary>Which membership table makes the silo a cluster member.</summary>
+public enum SiloMembershipProvider
+{
+    /// <summary>PostgreSQL when a connection string is configured, none (a single silo) otherwise.</summary>
+    Auto,
+
+    /// <summary>No cluster: the silo runs alone and opens no silo or client port.</summary>
+    None,
+
+    /// <summary>A SQLite table shared by the silos of one host (<see cref="SiloHostOptions.SqliteMembershipPath"/>).</summary>
+    Sqlite,
+
+    /// <summary>A PostgreSQL table at <see cref="SiloHostOptions.PostgresConnectionString"/>.</summary>
+    Postgres,
+}
+
 /// <summary>
 /// Settings of the silo process, bound from the <c>Pulse:Silo</c> section (appsettings.json,
 /// <c>Pulse__Silo__HttpUrl</c>-style environment variables, <c>--Pulse:Silo:HttpUrl=</c> arguments) and
@@ -43,8 +59,36 @@ public sealed class SiloHostOptions
     /// <summary>PostgreSQL connection string (a secret: never logged in clear).</summary>
     public string? PostgresConnectionString { get; set; }
 
-    /// <summary>Time the host gives the silo to deactivate grains and write state on shutdown.</summary>
-    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(45);
+    /// <summary>Default <see cref="ShutdownTimeout"/>: 45 seconds.</summary>
+    public static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(45);
+
+    /// <summary>
+    /// Shortest <see cref="ShutdownTimeout"/> accepted for a cluster member: leaving waits up to 10 s for
+    /// calls that other nodes still route here, on top of deactivating grains and two table writes.
+    /// </summary>
+    public static readonly TimeSpan MinClusterShutdownTimeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Time the host gives the silo to stop: publish ShuttingDown, deactivate grains (state written),
+    /// drain calls still routed here, and write Dead. Kubernetes' terminationGracePeriodSeconds must exceed it.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = DefaultShutdownTimeout;
+
+    /// <summary>Membership table selection; a silo with a table joins that table's cluster.</summary>
+    public SiloMembershipProvider Membership { get; set; } = SiloMembershipProvider.Auto;
+
+    /// <summary>
+    /// SQLite membership database file for <see cref="SiloMembershipProvider.Sqlite"/>; every silo of the
+    /// cluster must name the same file. Null means <c>membership.db</c> in <see cref="DataDirectory"/>.
+    /// </summary>
+    public string? SqliteMembershipFile { get; set; }
+
+    /// <summary>
+    /// Paths of extra assemblies (.dll) whose grain classes this silo hosts, besides Pulse.Grains: loaded
+    /// into the default load context at start, their dependencies resolved from their own folder.
+    /// Relative paths are relative to the working directory.
+    /// </summary>
+    public List<string> GrainAssemblies { get; set; } = [];
 
     /// <summary>The provider actually used once <see cref="SiloStorageProvider.Auto"/> is resolved.</summary>
     public SiloStorageProvider EffectiveStorage => Storage switch
@@ -53,6 +97,22 @@ public sealed class SiloHostOptions
         _ => Storage,
     };
 
+    /// <summary>The membership table actually used once <see cref="SiloMembershipProvider.Auto"/> is resolved.</summary>
+    public SiloMembershipProvider EffectiveMembership => Membership switch
+    {
+        SiloMembershipProvider.Auto => string.IsNullOrWhiteSpace(PostgresConnectionString) ? SiloMembershipProvider.None : SiloMembershipProvider.Postgres,
+        _ => Membership,
+    };
+
+    /// <summary>Whether the silo joins a cluster.</summary>
+    public bool IsClusterMember => EffectiveMembership != SiloMembershipProvider.None;
+
+    /// <summary>The SQLite membership database file in effect.</summary>
+    public string SqliteMembershipPath => Path.GetFullPath(SqliteMembershipFile ?? Path.Combine(DataDirectory, "membership.db"));
+
+    /// <summary>The port of <see cref="HttpUrl"/>, or 0 when it is not a valid URL.</summary>
+    public int HttpPort => Uri.TryCreate(HttpUrl, UriKind.Absolute, out Uri? url) ? url.Port : 0;
+
     /// <summary>The SQLite database file.</summary>
     public string SqlitePath => Path.Combine(Path.GetFullPath(DataDirectory), "pulse.db");
 }
@@ -60,6 +120,7 @@ public sealed class SiloHostOptions
 /// <summary>Validates <see cref="SiloHostOptions"/> at start-up.</summary>
 public sealed class SiloHostOptionsValidator : IValidateOptions<SiloHostOptions>
 {
+    /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, SiloHostOptions options)
     {
         List<string> failures = [];
@@ -81,6 +142,29 @@ public sealed class SiloHostOptionsValidator : IValidateOptions<SiloHostOptions>
         if (options.ShutdownTimeout <= TimeSpan.Zero)
         {
             failures.Add("Pulse:Silo:ShutdownTimeout must be positive.");
+        }
+        else if (options.IsClusterMember && options.ShutdownTimeout < SiloHostOptions.MinClusterShutdownTimeout)
+        {
+            // Cut short, the silo would die before writing Dead and the others would have to detect it.
+            failures.Add($"Pulse:Silo:ShutdownTimeout must be at least {SiloHostOptions.MinClusterShutdownTimeout} for a cluster member, to leave the cluster gracefully.");
+        }
+
+        if (options.EffectiveMembership == SiloMembershipProvider.Postgres && string.IsNullOrWhiteSpace(options.PostgresConnectionString))
+        {
+            failures.Add("Pulse:Silo:Membership is Postgres but Pulse:Silo:PostgresConnectionString (PULSE_POSTGRES) is not set.");
+        }
+
+        if (options.EffectiveMembership == SiloMembershipProvider.Sqlite && string.IsNullOrWhiteSpace(options.SqliteMembershipFile) && string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            failures.Add("Pulse:Silo:SqliteMembershipFile or DataDirectory must be set for SQLite membership.");
+        }
+
+        foreach (string path in options.GrainAssemblies ?? [])
+        {
+            if (string.IsNullOrWhiteSpace(path) || !path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) || !File.Exists(path))
+            {
+                failures.Add($"Pulse:Silo:GrainAssemblies: '{path}' is not an existing .dll file.");
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
