@@ -3,7 +3,8 @@ using Pulse.Runtime.Hosting;
 using Pulse.Runtime.Testing;
 
 // Usage: dotnet run -c Release --project tests/Bench -- <scenario> [seconds]
-// Scenarios: local-calls, activation-memory, storage-sqlite, storage-postgres, all.
+// Scenarios: local-calls, transport, client-calls, forwarded-calls, activation-memory, storage-sqlite,
+// storage-postgres, all.
 string scenario = args.Length > 0 ? args[0] : "all";
 TimeSpan duration = TimeSpan.FromSeconds(args.Length > 1 && int.TryParse(args[1], out int seconds) ? seconds : 5);
 
@@ -16,6 +17,15 @@ switch (scenario)
     case "local-calls":
         await LocalCallsScenario.RunAsync(duration, grainCount: 10_000);
         break;
+    case "transport":
+        await TransportScenario.RunAsync(duration);
+        break;
+    case "client-calls":
+        await ClientCallsScenario.RunAsync(duration, grainCount: 10_000);
+        break;
+    case "forwarded-calls":
+        await ForwardedCallsScenario.RunAsync(duration, grainCount: 10_000);
+        break;
     case "activation-memory":
         await ActivationMemoryScenario.RunAsync(count: 100_000);
         break;
@@ -27,12 +37,15 @@ switch (scenario)
         break;
     case "all":
         await LocalCallsScenario.RunAsync(duration, grainCount: 10_000);
+        await TransportScenario.RunAsync(duration);
+        await ClientCallsScenario.RunAsync(duration, grainCount: 10_000);
+        await ForwardedCallsScenario.RunAsync(duration, grainCount: 10_000);
         await ActivationMemoryScenario.RunAsync(count: 100_000);
         await RunSqliteAsync(duration);
         await RunPostgresAsync(duration);
         break;
     default:
-        Console.Error.WriteLine($"unknown scenario '{scenario}'; use local-calls, activation-memory, storage-sqlite, storage-postgres or all");
+        Console.Error.WriteLine($"unknown scenario '{scenario}'; use local-calls, transport, client-calls, forwarded-calls, activation-memory, storage-sqlite, storage-postgres or all");
         return 2;
 }
 

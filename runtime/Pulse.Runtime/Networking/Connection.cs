@@ -80,6 +80,13 @@ public sealed partial class Connection : IAsyncDisposable
     /// <summary>Whether the connection still accepts messages. It can turn false at any time.</summary>
     public bool IsOpen => Volatile.Read(ref _state) == StateOpen;
 
+    /// <summary>
+    /// State the message handler keeps for this connection (the router's reply channel), so that it is
+    /// made once per connection rather than once per message. Only the handler's
+    /// <see cref="IMessageHandler.OnMessage"/> touches it, and that runs on the read loop alone.
+    /// </summary>
+    internal object? HandlerState { get; set; }
+
     /// <summary>Messages waiting in the send queue.</summary>
     public int SendQueueLength => _sendQueue.Reader.Count;
 

@@ -81,7 +81,7 @@ internal sealed partial class MessageRouter
 
         if (message.Kind == MessageKind.Request)
         {
-            request.AttachCompletion(new RemoteResponderFactory(origin, message));
+            request.Accept(RemoteResponderAttacher.Instance, new RemoteResponderAttacher.ReplyTo(origin, message));
         }
 
         _catalog.Dispatch(message.Target, request);

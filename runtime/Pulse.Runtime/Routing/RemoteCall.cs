@@ -168,9 +168,16 @@ internal sealed class ForwardedCall : IRemotePendingCall
     }
 }
 
-/// <summary>Answers a request that came from another node, on the connection it came from.</summary>
+/// <summary>
+/// Answers a request that came from another node, on the connection it came from, at most once.
+/// The request message is turned into its own response instead of allocating another: once the
+/// request is parsed nothing reads it but this responder, and the guard ensures that a second
+/// completion can neither send a second answer nor change a message the write loop is serializing.
+/// </summary>
 internal sealed class RemoteResponder<TResult>(IReplyChannel channel, Message request) : IResponseCompletion<TResult>
 {
+    private int _answered;
+
     public void SetResult(TResult result)
     {
         byte[] body;
@@ -184,15 +191,60 @@ internal sealed class RemoteResponder<TResult>(IReplyChannel channel, Message re
             return;
         }
 
-        channel.Reply(request.CreateResponse(ResponseStatus.Ok, body));
+        Answer(ResponseStatus.Ok, body);
     }
 
-    public void SetException(Exception exception) =>
-        channel.Reply(request.CreateResponse(ResponseStatus.Exception, ResponseBody.SerializeException(exception)));
+    public void SetException(Exception exception)
+    {
+        if (Volatile.Read(ref _answered) == 0)
+        {
+            Answer(ResponseStatus.Exception, ResponseBody.SerializeException(exception));
+        }
+    }
+
+    private void Answer(ResponseStatus status, byte[] body)
+    {
+        if (Interlocked.Exchange(ref _answered, 1) == 0)
+        {
+            channel.Reply(ToResponse(request, status, body));
+        }
+    }
+
+    /// <summary>Turns <paramref name="request"/> into what <see cref="Message.CreateResponse"/> would return for it.</summary>
+    internal static Message ToResponse(Message request, ResponseStatus status, ReadOnlyMemory<byte> body)
+    {
+        GrainId caller = request.SendingGrain;
+        request.Kind = MessageKind.Response;
+        request.Flags = MessageFlags.None;
+        request.SendingGrain = request.Target;
+        request.Target = caller;
+        request.TimeToLiveMilliseconds = 0;
+        request.ForwardCount = 0;
+        request.Status = status;
+        request.Body = body;
+        return request;
+    }
 }
 
-/// <summary>Creates <see cref="RemoteResponder{TResult}"/> of the request's result type.</summary>
-internal sealed class RemoteResponderFactory(IReplyChannel channel, Message request) : IResponseCompletionFactory
+/// <summary>
+/// Attaches a <see cref="RemoteResponder{TResult}"/> of the request's result type. A stateless
+/// visitor rather than a per-request factory: the visit hands over the typed request, so only the
+/// responder itself is allocated.
+/// </summary>
+internal sealed class RemoteResponderAttacher : IGrainRequestVisitor<bool, RemoteResponderAttacher.ReplyTo>
 {
-    public IResponseCompletion<TResult> Create<TResult>(GrainRequest<TResult> grainRequest) => new RemoteResponder<TResult>(channel, request);
+    public static readonly RemoteResponderAttacher Instance = new();
+
+    private RemoteResponderAttacher()
+    {
+    }
+
+    public bool Visit<TResult>(GrainRequest<TResult> request, ReplyTo state)
+    {
+        request.Completion = new RemoteResponder<TResult>(state.Channel, state.Request);
+        return true;
+    }
+
+    /// <summary>Where the answer to a request goes.</summary>
+    internal readonly record struct ReplyTo(IReplyChannel Channel, Message Request);
 }

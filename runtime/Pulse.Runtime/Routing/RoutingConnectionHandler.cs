@@ -32,7 +32,19 @@ internal sealed class RoutingConnectionHandler : IMessageHandler, IClusterTransp
         await connection.SendAsync(message, cancellationToken).ConfigureAwait(false);
     }
 
-    public void OnMessage(Message message, Connection connection) => _router?.OnMessage(message, new ConnectionReplyChannel(connection));
+    public void OnMessage(Message message, Connection connection)
+    {
+        // One channel per connection: responders keep it until they answer, and a channel holds
+        // nothing but its connection, so sharing it costs nothing and saves an object per message.
+        var channel = connection.HandlerState as ConnectionReplyChannel;
+        if (channel is null)
+        {
+            channel = new ConnectionReplyChannel(connection);
+            connection.HandlerState = channel;
+        }
+
+        _router?.OnMessage(message, channel);
+    }
 
     public void OnSendFailed(Message message, Connection connection, Exception error)
     {
