@@ -57,8 +57,13 @@ internal sealed partial class MessageRouter : IGrainRequestDispatcher, IGrainReq
     /// <inheritdoc />
     public void Dispatch(GrainId grainId, GrainRequest request) => Route(grainId, request, attempt: 0);
 
-    /// <summary>Routes a request that failed to reach its owner, after refreshing the membership view.</summary>
-    public void Retry<TResult>(GrainRequest<TResult> request, IResponseCompletion<TResult> completion, GrainId target, int attempt, string reason)
+    /// <summary>
+    /// Routes a request that failed to reach its owner, after refreshing the membership view. When
+    /// <paramref name="unreachable"/> names the silo that could not be reached, the retry waits (up to
+    /// the response timeout) until the view no longer gives the grain to that silo: a dead silo stays
+    /// Active in every view until the failure detector declares it, a few seconds.
+    /// </summary>
+    public void Retry<TResult>(GrainRequest<TResult> request, IResponseCompletion<TResult> completion, GrainId target, int attempt, string reason, SiloAddress unreachable = default)
     {
         if (attempt + 1 >= MaxRoutingAttempts)
         {
@@ -68,23 +73,38 @@ internal sealed partial class MessageRouter : IGrainRequestDispatcher, IGrainReq
         }
 
         RoutingLog.Retrying(_logger, request.Method.FullName, target, attempt + 1, reason);
-        _ = RetryAfterRefreshAsync(request, target, attempt + 1);
+        _ = RetryAfterRefreshAsync(request, target, attempt + 1, unreachable);
     }
 
-    private async Task RetryAfterRefreshAsync(GrainRequest request, GrainId target, int attempt)
+    private async Task RetryAfterRefreshAsync(GrainRequest request, GrainId target, int attempt, SiloAddress unreachable)
     {
-        try
+        long deadline = Environment.TickCount64 + (long)PendingCalls.ResponseTimeout.TotalMilliseconds;
+        while (true)
         {
-            await _membership.RefreshAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception exception)
-        {
-            // A stale view still routes somewhere; the attempt budget bounds the loop.
-            RoutingLog.RefreshFailed(_logger, exception);
+            try
+            {
+                await _membership.RefreshAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                // A stale view still routes somewhere; the attempt budget bounds the loop.
+                RoutingLog.RefreshFailed(_logger, exception);
+            }
+
+            bool stillThere = !unreachable.IsDefault && _placement.TryGetOwner(target, out SiloAddress owner) && owner == unreachable;
+            if (!stillThere || Environment.TickCount64 >= deadline)
+            {
+                break;
+            }
+
+            await Task.Delay(RetryPollInterval).ConfigureAwait(false);
         }
 
         Route(target, request, attempt);
     }
+
+    /// <summary>How often a retry waiting for a dead silo to leave the view looks again.</summary>
+    private static readonly TimeSpan RetryPollInterval = TimeSpan.FromMilliseconds(200);
 
     private void Route(GrainId grainId, GrainRequest request, int attempt)
     {

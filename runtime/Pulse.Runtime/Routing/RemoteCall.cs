@@ -78,7 +78,7 @@ internal sealed class RemoteCall<TResult> : IRemotePendingCall
 
         if (!delivered || _request.Method.Idempotent)
         {
-            _router.Retry(_request, _completion, _target, _attempt, error.Message);
+            _router.Retry(_request, _completion, _target, _attempt, error.Message, unreachable: SentTo);
             return;
         }
 

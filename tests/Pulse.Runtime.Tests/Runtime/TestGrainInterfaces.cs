@@ -78,6 +78,13 @@ public interface IBehaviourGrain : IGrainWithStringKey
     ValueTask<string> DescribeContextAsync();
 
     Task<int> CallOtherAsync(string otherKey, int value);
+
+    /// <summary>The first attempt hangs (its silo is killed under it); later attempts answer.</summary>
+    [Idempotent]
+    Task<int> FirstAttemptHangsIdempotentAsync();
+
+    /// <summary>Same, but not idempotent: it must not be retried.</summary>
+    Task<int> FirstAttemptHangsAsync();
 }
 
 [GrainType("test.failing-activation")]

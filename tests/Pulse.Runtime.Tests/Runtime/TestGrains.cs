@@ -182,6 +182,19 @@ public sealed class BehaviourGrain : Grain, IBehaviourGrain
         return $"{GrainId}|{sameContext}";
     }
 
+    public Task<int> FirstAttemptHangsIdempotentAsync() => FirstAttemptHangsAsync();
+
+    public async Task<int> FirstAttemptHangsAsync()
+    {
+        int attempt = GrainEvents.Activations.AddOrUpdate("attempt:" + GetPrimaryKeyString(), 1, (_, n) => n + 1);
+        if (attempt == 1)
+        {
+            await GrainEvents.Gate(GetPrimaryKeyString()).WaitAsync();
+        }
+
+        return attempt;
+    }
+
     public async Task<int> CallOtherAsync(string otherKey, int value)
     {
         int echoed = await GrainFactory.GetGrain<IBehaviourGrain>(otherKey).EchoAsync(value);
