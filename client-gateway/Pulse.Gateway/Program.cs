@@ -19,7 +19,7 @@ app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = check =
 app.MapHealthChecks("/health/ready", new HealthCheckOptions
 {
     Predicate = check => check.Tags.Contains(GatewayHostExtensions.ReadyTag),
-    ResponseWriter = HealthResponses.WriteJsonAsync,
+    ResponseWriter = Pulse.Runtime.Hosting.HealthResponses.WriteJsonAsync,
 });
 
 app.Lifetime.ApplicationStarted.Register(() =>

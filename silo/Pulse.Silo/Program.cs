@@ -21,7 +21,7 @@ app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = check =
 app.MapHealthChecks("/health/ready", new HealthCheckOptions
 {
     Predicate = check => check.Tags.Contains(SiloHostExtensions.ReadyTag),
-    ResponseWriter = HealthResponses.WriteJsonAsync,
+    ResponseWriter = Pulse.Runtime.Hosting.HealthResponses.WriteJsonAsync,
 });
 app.MapGet("/", (IOptions<SiloHostOptions> options) => Results.Text(
     $"Pulse silo\nhealth: {options.Value.HttpUrl}/health/live, {options.Value.HttpUrl}/health/ready\nstorage: {options.Value.EffectiveStorage}\nmembership: {options.Value.EffectiveMembership}\n"));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Pulse.Runtime.Hosting;
 using Pulse.Runtime.Testing;
 
@@ -22,51 +21,6 @@ internal static class LocalCallsScenario
         // Activate everything first: the scenario measures calls, not activations.
         await Task.WhenAll(grains.Select(grain => grain.PingAsync(0).AsTask()));
         Console.WriteLine($"local-calls: {grainCount:N0} grains active, {Environment.ProcessorCount} cores, server GC={System.Runtime.GCSettings.IsServerGC}");
-        Console.WriteLine("callers     calls/s        p50 µs    p99 µs    p99.9 µs  gen0 GCs");
-        foreach (int callers in new[] { 1, 100, 1000 })
-        {
-            await MeasureAsync(grains, callers, TimeSpan.FromSeconds(1));
-            (double rate, LatencyRecorder latency, int gcs) = await MeasureAsync(grains, callers, duration);
-            Console.WriteLine($"{callers,7} {rate,14:N0} {latency.PercentileMicros(50),10:N0} {latency.PercentileMicros(99),9:N0} {latency.PercentileMicros(99.9),11:N0} {gcs,9}");
-        }
-    }
-
-    private static async Task<(double Rate, LatencyRecorder Latency, int Gen0)> MeasureAsync(IPingGrain[] grains, int callers, TimeSpan duration)
-    {
-        var recorders = new LatencyRecorder[callers];
-        long stopAt = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-        int gen0Before = GC.CollectionCount(0);
-        long started = Stopwatch.GetTimestamp();
-        var tasks = new Task[callers];
-        for (int c = 0; c < callers; c++)
-        {
-            var recorder = recorders[c] = new LatencyRecorder();
-            int seed = c;
-            tasks[c] = Task.Run(async () =>
-            {
-                var random = new Random(seed);
-                while (true)
-                {
-                    long before = Stopwatch.GetTimestamp();
-                    if (before >= stopAt)
-                    {
-                        return;
-                    }
-
-                    await grains[random.Next(grains.Length)].PingAsync(1);
-                    recorder.Record(Stopwatch.GetTimestamp() - before);
-                }
-            });
-        }
-
-        await Task.WhenAll(tasks);
-        double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        var merged = new LatencyRecorder();
-        foreach (LatencyRecorder recorder in recorders)
-        {
-            merged.Merge(recorder);
-        }
-
-        return (merged.Count / seconds, merged, GC.CollectionCount(0) - gen0Before);
+        await CallLoad.RunClosedLoopsAsync(grains, [1, 100, 1000], duration);
     }
 }

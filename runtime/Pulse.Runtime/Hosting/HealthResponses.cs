@@ -1,9 +1,10 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace Pulse.Silo.Hosting;
+namespace Pulse.Runtime.Hosting;
 
-/// <summary>Writes a health report as a small JSON document, so a probe failure says why.</summary>
+/// <summary>Writes a health report as a small JSON document, so a probe failure says why (silo and gateway alike).</summary>
 public static class HealthResponses
 {
     /// <summary>
