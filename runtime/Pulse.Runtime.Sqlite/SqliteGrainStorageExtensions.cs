@@ -19,7 +19,7 @@ public static class SqliteGrainStorageExtensions
     /// </summary>
     /// <param name="builder">The silo builder.</param>
     /// <param name="name">The provider's name; <c>Default</c> is the provider used when a state names none.</param>
-    /// <param name="configure">Sets the database (<see cref="SqliteGrainStorageOptions.DataSource"/> or <see cref="SqliteGrainStorageOptions.ConnectionString"/>).</param>
+    /// <param name="configure">Sets the database (<see cref="SqliteConnectionOptions.DataSource"/> or <see cref="SqliteConnectionOptions.ConnectionString"/>).</param>
     public static ISiloBuilder AddSqliteGrainStorage(
         this ISiloBuilder builder, string name, Action<SqliteGrainStorageOptions> configure)
     {

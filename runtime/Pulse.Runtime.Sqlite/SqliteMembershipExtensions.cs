@@ -17,7 +17,7 @@ public static class SqliteMembershipExtensions
     /// validated then. Safe to call twice: one table, and every <paramref name="configure"/> applies.
     /// </summary>
     /// <param name="builder">The silo builder.</param>
-    /// <param name="configure">Sets the database (<see cref="SqliteMembershipOptions.DataSource"/> or <see cref="SqliteMembershipOptions.ConnectionString"/>).</param>
+    /// <param name="configure">Sets the database (<see cref="SqliteConnectionOptions.DataSource"/> or <see cref="SqliteConnectionOptions.ConnectionString"/>).</param>
     public static ISiloBuilder UseSqliteMembership(this ISiloBuilder builder, Action<SqliteMembershipOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(builder);
