@@ -34,8 +34,8 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IStorageInitiali
         "UPDATE grain_state SET version = $next, payload = $payload, modified_at = " + NowSql +
         " WHERE " + KeyFilter + " AND version = $expected";
 
+    private readonly SqliteDatabase _database;
     private readonly string _connectionString;
-    private readonly string _busyTimeoutPragma;
     private readonly string _dataSource;
     private readonly SqliteGrainStorageOptions _options;
     private readonly IGrainStateSerializer _serializer;
@@ -66,17 +66,9 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IStorageInitiali
         _serviceId = clusterOptions.Value.ServiceId;
         _logger = logger;
 
-        SqliteConnectionStringBuilder builder = options.ConnectionString is { Length: > 0 } connectionString
-            ? new SqliteConnectionStringBuilder(connectionString)
-            : new SqliteConnectionStringBuilder { DataSource = options.DataSource };
-        builder.Pooling = true;
-        builder.DefaultTimeout = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds);
-        _connectionString = builder.ConnectionString;
-        _dataSource = builder.DataSource;
-
-        // PRAGMA takes no parameters; the value is a validated integer, not user text.
-        _busyTimeoutPragma = "PRAGMA busy_timeout = " +
-            ((int)options.BusyTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+        _database = new SqliteDatabase(options);
+        _connectionString = _database.ConnectionString;
+        _dataSource = _database.DataSource;
     }
 
     /// <inheritdoc />
@@ -216,24 +208,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IStorageInitiali
         return command;
     }
 
-    /// <summary>Opens a pooled connection with the busy timeout set (a per-connection setting in SQLite).</summary>
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        try
-        {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using SqliteCommand command = connection.CreateCommand();
-            command.CommandText = _busyTimeoutPragma;
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+    private Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken) => _database.OpenAsync(cancellationToken);
 
     private static void ValidateKey(string stateName, GrainId grainId)
     {

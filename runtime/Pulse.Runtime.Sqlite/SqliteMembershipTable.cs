@@ -49,8 +49,8 @@ public sealed partial class SqliteMembershipTable : IMembershipTable, IDisposabl
     private const string CleanupSql =
         "DELETE FROM pulse_membership WHERE cluster_id = $cluster_id AND status = 'Dead' AND iamalive_time < $before";
 
+    private readonly SqliteDatabase _database;
     private readonly string _connectionString;
-    private readonly string _busyTimeoutPragma;
     private readonly string _dataSource;
     private readonly string _clusterId;
     private readonly SqliteMembershipOptions _options;
@@ -70,17 +70,9 @@ public sealed partial class SqliteMembershipTable : IMembershipTable, IDisposabl
         ArgumentException.ThrowIfNullOrEmpty(_clusterId, nameof(clusterOptions));
         _logger = logger;
 
-        SqliteConnectionStringBuilder builder = options.ConnectionString is { Length: > 0 } connectionString
-            ? new SqliteConnectionStringBuilder(connectionString)
-            : new SqliteConnectionStringBuilder { DataSource = options.DataSource };
-        builder.Pooling = true;
-        builder.DefaultTimeout = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds);
-        _connectionString = builder.ConnectionString;
-        _dataSource = builder.DataSource;
-
-        // PRAGMA takes no parameters; the value is a validated integer, not user text.
-        _busyTimeoutPragma = "PRAGMA busy_timeout = " +
-            ((int)options.BusyTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+        _database = new SqliteDatabase(options);
+        _connectionString = _database.ConnectionString;
+        _dataSource = _database.DataSource;
     }
 
     /// <inheritdoc />
@@ -237,22 +229,5 @@ public sealed partial class SqliteMembershipTable : IMembershipTable, IDisposabl
         command.Parameters.AddWithValue("$suspicions", MembershipTableFormat.FormatSuspicions(entry.Suspicions));
     }
 
-    /// <summary>Opens a pooled connection with the busy timeout set (a per-connection setting in SQLite).</summary>
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        try
-        {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using SqliteCommand command = connection.CreateCommand();
-            command.CommandText = _busyTimeoutPragma;
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+    private Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken) => _database.OpenAsync(cancellationToken);
 }
