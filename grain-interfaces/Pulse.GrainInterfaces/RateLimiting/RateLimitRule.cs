@@ -14,6 +14,7 @@ namespace Pulse.GrainInterfaces.RateLimiting;
 /// <param name="TimeZone">IANA time zone of a calendar window; null means UTC.</param>
 /// <param name="Penalty">Block the key after repeated rejections; null for none.</param>
 [GenerateSerializer]
+[Immutable]
 public sealed record RateLimitRule(
     [property: Id(0)] RateLimitAlgorithm Algorithm,
     [property: Id(1)] long Limit,
@@ -33,6 +34,7 @@ public sealed record RateLimitRule(
 /// <paramref name="MaxBlockMs"/>.
 /// </summary>
 [GenerateSerializer]
+[Immutable]
 public sealed record PenaltyRule(
     [property: Id(0)] int Rejections,
     [property: Id(1)] long WithinMs,
