@@ -213,11 +213,12 @@ internal sealed class RemoteResponder<TResult>(IReplyChannel channel, Message re
     /// <summary>Turns <paramref name="request"/> into what <see cref="Message.CreateResponse"/> would return for it.</summary>
     internal static Message ToResponse(Message request, ResponseStatus status, ReadOnlyMemory<byte> body)
     {
-        GrainId caller = request.SendingGrain;
         request.Kind = MessageKind.Response;
         request.Flags = MessageFlags.None;
-        request.SendingGrain = request.Target;
-        request.Target = caller;
+        request.SendingGrain = default;
+        request.Target = default;
+        request.InterfaceType = default;
+        request.MethodId = 0;
         request.TimeToLiveMilliseconds = 0;
         request.ForwardCount = 0;
         request.Status = status;
