@@ -4,9 +4,22 @@ using Pulse.Runtime.Testing;
 
 // Usage: dotnet run -c Release --project tests/Bench -- <scenario> [seconds]
 // Scenarios: local-calls, transport, client-calls, forwarded-calls, activation-memory, storage-sqlite,
-// storage-postgres, all.
+// storage-postgres, all; and client-latency <calls/s> [seconds] [runs], an open loop at a fixed rate.
 string scenario = args.Length > 0 ? args[0] : "all";
 TimeSpan duration = TimeSpan.FromSeconds(args.Length > 1 && int.TryParse(args[1], out int seconds) ? seconds : 5);
+if (scenario == "client-latency")
+{
+    if (args.Length < 2 || !double.TryParse(args[1], System.Globalization.CultureInfo.InvariantCulture, out double rate) || rate <= 0)
+    {
+        Console.Error.WriteLine("usage: client-latency <calls/s> [seconds] [runs]");
+        return 2;
+    }
+
+    duration = TimeSpan.FromSeconds(args.Length > 2 && int.TryParse(args[2], out seconds) ? seconds : 5);
+    int runs = args.Length > 3 && int.TryParse(args[3], out int count) ? count : 3;
+    await ClientLatencyScenario.RunAsync(rate, duration, grainCount: 10_000, runs);
+    return 0;
+}
 
 #if DEBUG
 Console.WriteLine("warning: a Debug build; run with -c Release for meaningful figures");

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 using Pulse.Runtime.Configuration;
 using Pulse.Runtime.Routing;
@@ -61,6 +63,27 @@ internal sealed class PendingCallTable : IDisposable
         lock (shard)
         {
             shard.Calls.Add(call.CorrelationId, call);
+        }
+    }
+
+    /// <summary>
+    /// Puts <paramref name="replacement"/> in the place of <paramref name="expected"/> under the same
+    /// correlation id; false, changing nothing, when the entry is gone or holds another call (the
+    /// call finished meanwhile).
+    /// </summary>
+    public bool TryReplace(long correlationId, IPendingCall expected, IPendingCall replacement)
+    {
+        Shard shard = ShardFor(correlationId);
+        lock (shard)
+        {
+            ref IPendingCall entry = ref CollectionsMarshal.GetValueRefOrNullRef(shard.Calls, correlationId);
+            if (Unsafe.IsNullRef(ref entry) || !ReferenceEquals(entry, expected))
+            {
+                return false;
+            }
+
+            entry = replacement;
+            return true;
         }
     }
 

@@ -143,15 +143,16 @@ public sealed class Message
         };
     }
 
-    /// <summary>Creates the response to this request, addressed back to its sender, with <paramref name="body"/>.</summary>
+    /// <summary>
+    /// Creates the response to this request with <paramref name="body"/>. The receiver matches a
+    /// response to its call by correlation id alone, so the response carries no grain ids, interface
+    /// or method: repeating them would cost header bytes on every answer and, on the receiving side,
+    /// a decoded key string that nothing reads.
+    /// </summary>
     public Message CreateResponse(ResponseStatus status, ReadOnlyMemory<byte> body) => new()
     {
         Kind = MessageKind.Response,
         CorrelationId = CorrelationId,
-        Target = SendingGrain,
-        SendingGrain = Target,
-        InterfaceType = InterfaceType,
-        MethodId = MethodId,
         Status = status,
         Body = body,
     };
@@ -181,7 +182,7 @@ public sealed class Message
     /// <inheritdoc />
     public override string ToString() =>
         Kind == MessageKind.Response
-            ? $"Response #{CorrelationId} {Status} to {(Target.IsDefault ? "client" : Target.ToString())}"
+            ? $"Response #{CorrelationId} {Status}"
             : $"{Kind} #{CorrelationId} {InterfaceType}/{MethodId} to {Target}";
 }
 

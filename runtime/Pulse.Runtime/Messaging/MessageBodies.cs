@@ -51,7 +51,44 @@ public static class RequestBody
     public static void Read(ReadOnlyMemory<byte> body, GrainRequest request, IGrainFactory? grainFactory = null)
     {
         ArgumentNullException.ThrowIfNull(request);
-        request.ReadArguments(new PulseReader(body) { GrainFactory = grainFactory });
+        PulseReader reader = BodyReaders.Rent(body, grainFactory);
+        try
+        {
+            request.ReadArguments(reader);
+        }
+        finally
+        {
+            BodyReaders.Return(reader);
+        }
+    }
+}
+
+/// <summary>
+/// One <see cref="PulseReader"/> per thread for message bodies, instead of one per message (two per
+/// remote call). Reading a body never awaits, so the reader is free again when the read returns; it
+/// leaves the slot while in use, so a read nested inside another (a codec reading a body within a
+/// body) gets a reader of its own rather than moving the outer one.
+/// </summary>
+internal static class BodyReaders
+{
+    [ThreadStatic]
+    private static PulseReader? t_reader;
+
+    public static PulseReader Rent(ReadOnlyMemory<byte> body, IGrainFactory? grainFactory)
+    {
+        PulseReader reader = t_reader ?? new PulseReader();
+        t_reader = null;
+        reader.Reset(body);
+        reader.GrainFactory = grainFactory;
+        return reader;
+    }
+
+    public static void Return(PulseReader reader)
+    {
+        // Dropping the body and the factory keeps a finished message alive no longer than it was used.
+        reader.Reset(ReadOnlyMemory<byte>.Empty);
+        reader.GrainFactory = null;
+        t_reader = reader;
     }
 }
 
@@ -131,14 +168,21 @@ public static class ResponseBody
             ThrowEmpty<T>();
         }
 
-        PulseReader reader = new(body) { GrainFactory = grainFactory };
-        reader.ReadTag(out uint fieldId, out WireType wireType);
-        if (fieldId != 0)
+        PulseReader reader = BodyReaders.Rent(body, grainFactory);
+        try
         {
-            ThrowUnexpectedField(fieldId);
-        }
+            reader.ReadTag(out uint fieldId, out WireType wireType);
+            if (fieldId != 0)
+            {
+                ThrowUnexpectedField(fieldId);
+            }
 
-        return Codec<T>.Instance.ReadValue(reader, wireType);
+            return Codec<T>.Instance.ReadValue(reader, wireType);
+        }
+        finally
+        {
+            BodyReaders.Return(reader);
+        }
     }
 
     /// <summary>

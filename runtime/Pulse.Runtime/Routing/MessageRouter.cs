@@ -128,7 +128,11 @@ internal sealed partial class MessageRouter : IGrainRequestDispatcher, IGrainReq
     {
         Message message;
         RemoteCall<TResult>? call = null;
-        long correlationId = PendingCalls.NextCorrelationId();
+
+        // A local caller's completion is already in the table, with its deadline: the remote call takes
+        // over that entry and its correlation id instead of registering (and later removing) a second one.
+        IPendingCall? caller = request.Method.OneWay ? null : request.Completion as IPendingCall;
+        long correlationId = caller?.CorrelationId ?? PendingCalls.NextCorrelationId();
         try
         {
             message = Message.CreateRequest(state.GrainId, request, correlationId, timeToLiveMilliseconds: (uint)PendingCalls.ResponseTimeout.TotalMilliseconds);
@@ -141,11 +145,21 @@ internal sealed partial class MessageRouter : IGrainRequestDispatcher, IGrainReq
 
         if (!request.Method.OneWay && request.Completion is { } completion)
         {
-            call = new RemoteCall<TResult>(this, request, completion, state.GrainId, state.Attempt, correlationId, PendingCalls.ComputeDeadline())
+            call = new RemoteCall<TResult>(
+                this, request, completion, caller, state.GrainId, state.Attempt, correlationId, caller?.DeadlineTimestamp ?? PendingCalls.ComputeDeadline())
             {
                 SentTo = state.Owner,
             };
-            PendingCalls.Add(call);
+            if (caller is null)
+            {
+                PendingCalls.Add(call);
+            }
+            else if (!PendingCalls.TryReplace(correlationId, caller, call))
+            {
+                // The caller's call already ended (cancelled or timed out): the request still goes out,
+                // as it did when it had an entry of its own, but its answer will find nobody waiting.
+                call = null;
+            }
         }
 
         _ = SendAsync(state.Owner, message, call);

@@ -14,15 +14,20 @@ internal sealed class RemoteCall<TResult> : IRemotePendingCall
     private readonly MessageRouter _router;
     private readonly GrainRequest<TResult> _request;
     private readonly IResponseCompletion<TResult> _completion;
+    private readonly IPendingCall? _caller;
     private readonly GrainId _target;
     private readonly int _attempt;
     private int _finished;
 
-    public RemoteCall(MessageRouter router, GrainRequest<TResult> request, IResponseCompletion<TResult> completion, GrainId target, int attempt, long correlationId, long deadline)
+    // caller: the local caller's completion when this call took over its table entry (same correlation
+    // id); null when this call has an entry of its own.
+    public RemoteCall(
+        MessageRouter router, GrainRequest<TResult> request, IResponseCompletion<TResult> completion, IPendingCall? caller, GrainId target, int attempt, long correlationId, long deadline)
     {
         _router = router;
         _request = request;
         _completion = completion;
+        _caller = caller;
         _target = target;
         _attempt = attempt;
         CorrelationId = correlationId;
@@ -61,6 +66,7 @@ internal sealed class RemoteCall<TResult> : IRemotePendingCall
                 break;
             case ResponseStatus.Retry:
                 // The receiver does not own the grain in its view and its forwarding budget ran out.
+                HandBackToCaller();
                 _router.Retry(_request, _completion, _target, _attempt, "the receiving silo does not own the grain");
                 break;
             default:
@@ -78,6 +84,7 @@ internal sealed class RemoteCall<TResult> : IRemotePendingCall
 
         if (!delivered || _request.Method.Idempotent)
         {
+            HandBackToCaller();
             _router.Retry(_request, _completion, _target, _attempt, error.Message, unreachable: SentTo);
             return;
         }
@@ -103,8 +110,27 @@ internal sealed class RemoteCall<TResult> : IRemotePendingCall
             return false;
         }
 
-        _router.PendingCalls.Remove(CorrelationId);
+        // An entry taken over from the caller is removed by the caller's completion when it completes,
+        // which every outcome but a retry leads to.
+        if (_caller is null)
+        {
+            _router.PendingCalls.Remove(CorrelationId);
+        }
+
         return true;
+    }
+
+    /// <summary>
+    /// Before a retry: gives the table entry back to the caller's completion, so its deadline keeps
+    /// running while the request waits to be routed again. Fails (harmlessly) when the caller's
+    /// call already ended and removed the entry.
+    /// </summary>
+    private void HandBackToCaller()
+    {
+        if (_caller is not null)
+        {
+            _router.PendingCalls.TryReplace(CorrelationId, this, _caller);
+        }
     }
 }
 
@@ -213,11 +239,12 @@ internal sealed class RemoteResponder<TResult>(IReplyChannel channel, Message re
     /// <summary>Turns <paramref name="request"/> into what <see cref="Message.CreateResponse"/> would return for it.</summary>
     internal static Message ToResponse(Message request, ResponseStatus status, ReadOnlyMemory<byte> body)
     {
-        GrainId caller = request.SendingGrain;
         request.Kind = MessageKind.Response;
         request.Flags = MessageFlags.None;
-        request.SendingGrain = request.Target;
-        request.Target = caller;
+        request.SendingGrain = default;
+        request.Target = default;
+        request.InterfaceType = default;
+        request.MethodId = 0;
         request.TimeToLiveMilliseconds = 0;
         request.ForwardCount = 0;
         request.Status = status;

@@ -79,7 +79,7 @@ internal static class CallLoad
         using var outstanding = new CountdownEvent(1);
         var generated = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         int failures = 0;
-        int gen0Before = GC.CollectionCount(0);
+        var resources = ResourceUse.Start();
         long started = 0;
 
         var generator = new Thread(() =>
@@ -122,7 +122,7 @@ internal static class CallLoad
             await Task.Delay(10);
         }
 
-        return new OpenLoopResult(total / sendSeconds, latency.Merged(), lag, Volatile.Read(ref failures), GC.CollectionCount(0) - gen0Before);
+        return new OpenLoopResult(total / sendSeconds, latency.Merged(), lag, Volatile.Read(ref failures), resources.Stop(total));
 
         async Task CallAsync(IPingGrain grain, long scheduled)
         {
@@ -144,8 +144,10 @@ internal static class CallLoad
 
     public static void PrintOpenLoop(double targetRate, OpenLoopResult result) => Console.WriteLine(
         $"open loop at {targetRate:N0} calls/s (achieved {result.Rate:N0}): p50 {result.Latency.PercentileMicros(50):N0} µs, " +
-        $"p99 {result.Latency.PercentileMicros(99):N0} µs, p99.9 {result.Latency.PercentileMicros(99.9):N0} µs; " +
-        $"send lag p99 {result.SendLag.PercentileMicros(99):N0} µs; {result.Failures} failed; {result.Gen0} gen0 GCs");
+        $"p90 {result.Latency.PercentileMicros(90):N0} µs, p99 {result.Latency.PercentileMicros(99):N0} µs, " +
+        $"p99.9 {result.Latency.PercentileMicros(99.9):N0} µs, max {result.Latency.MaxMicros:N0} µs; " +
+        $"send lag p99 {result.SendLag.PercentileMicros(99):N0} µs, max {result.SendLag.MaxMicros:N0} µs; {result.Failures} failed; " +
+        $"{result.Resources}");
 
     private static LatencyRecorder Merge(LatencyRecorder[] recorders)
     {
@@ -178,7 +180,7 @@ internal static class CallLoad
     [DllImport("libc", EntryPoint = "usleep")]
     private static extern int usleep(uint microseconds);
 
-    internal readonly record struct OpenLoopResult(double Rate, LatencyRecorder Latency, LatencyRecorder SendLag, int Failures, int Gen0);
+    internal readonly record struct OpenLoopResult(double Rate, LatencyRecorder Latency, LatencyRecorder SendLag, int Failures, ResourceUse.Summary Resources);
 
     /// <summary>Latency recorded from whichever thread completes a call: a few recorders under their own locks.</summary>
     private sealed class StripedRecorder

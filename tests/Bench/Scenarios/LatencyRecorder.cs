@@ -13,11 +13,15 @@ internal sealed class LatencyRecorder
 
     public long Count { get; private set; }
 
+    /// <summary>The largest sample, exact (the histogram only bounds it within a bucket).</summary>
+    public long MaxMicros { get; private set; }
+
     public void Record(long stopwatchTicks)
     {
         long micros = Math.Max(1, stopwatchTicks * 1_000_000 / Stopwatch.Frequency);
         _counts[Index(micros)]++;
         Count++;
+        MaxMicros = Math.Max(MaxMicros, micros);
     }
 
     public void Merge(LatencyRecorder other)
@@ -28,6 +32,7 @@ internal sealed class LatencyRecorder
         }
 
         Count += other.Count;
+        MaxMicros = Math.Max(MaxMicros, other.MaxMicros);
     }
 
     public double PercentileMicros(double percentile)
