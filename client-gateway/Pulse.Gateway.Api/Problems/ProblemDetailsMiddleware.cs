@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Pulse.Gateway.Api.Logging;
+using Pulse.Runtime;
 
 namespace Pulse.Gateway.Api.Problems;
 
@@ -34,6 +35,20 @@ internal sealed class ProblemDetailsMiddleware(RequestDelegate next, ILogger<Pro
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away (a request timeout is answered by the timeout middleware before this).
+            return;
+        }
+        catch (SiloUnavailableException) when (!context.Response.HasStarted)
+        {
+            // No silo to take the call (no cluster configured, or the cluster is stopping): retry later.
+            context.Response.Clear();
+            context.Response.Headers.RetryAfter = "1";
+            await ProblemResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The cluster is not available; retry later.").ConfigureAwait(false);
+            return;
+        }
+        catch (TimeoutException) when (!context.Response.HasStarted)
+        {
+            context.Response.Clear();
+            await ProblemResponses.WriteAsync(context, StatusCodes.Status504GatewayTimeout, "A call into the cluster timed out.").ConfigureAwait(false);
             return;
         }
         catch (Exception exception)

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -46,7 +47,7 @@ internal static class ApiKeyAdminEndpoints
             .WithMetadata(TenantApiRouteExtensions.Problem(404), TenantApiRouteExtensions.Problem(409));
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, string id, IGrainFactory grains, ILoggerFactory loggers)
+    private static async Task<IResult> CreateAsync(HttpContext context, string id, [FromServices] IGrainFactory grains, [FromServices] ILoggerFactory loggers)
     {
         if (!ApiKeys.IsTenantId(id))
         {
@@ -68,7 +69,7 @@ internal static class ApiKeyAdminEndpoints
             $"{TenantRequests.TenantLocation(id)}/keys/{key.KeyId}");
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, string id, IGrainFactory grains, TimeProvider time)
+    private static async Task<IResult> ListAsync(HttpContext context, string id, [FromServices] IGrainFactory grains, [FromServices] TimeProvider time)
     {
         if (!PageRequest.TryRead(context, out PageRequest page, out IResult? problem))
         {
@@ -100,7 +101,7 @@ internal static class ApiKeyAdminEndpoints
         return ApiResults.Json(new Page<ApiKeyResponse>(items, next), GatewayJsonContext.Default.PageApiKeyResponse);
     }
 
-    private static async Task<IResult> GetAsync(HttpContext context, string id, string keyId, IGrainFactory grains, TimeProvider time)
+    private static async Task<IResult> GetAsync(HttpContext context, string id, string keyId, [FromServices] IGrainFactory grains, [FromServices] TimeProvider time)
     {
         List<ApiKeyInfo>? keys = ApiKeys.IsTenantId(id) ? await grains.GetGrain<ITenantGrain>(id).ListKeysAsync().WaitAsync(context.RequestAborted) : null;
         if (keys is null)
@@ -120,7 +121,7 @@ internal static class ApiKeyAdminEndpoints
     }
 
     private static async Task<IResult> RotateAsync(
-        HttpContext context, string id, string keyId, IGrainFactory grains, ApiKeyCache cache, IOptions<GatewayApiOptions> options, TimeProvider time, ILoggerFactory loggers)
+        HttpContext context, string id, string keyId, [FromServices] IGrainFactory grains, [FromServices] ApiKeyCache cache, [FromServices] IOptions<GatewayApiOptions> options, [FromServices] TimeProvider time, [FromServices] ILoggerFactory loggers)
     {
         if (!ApiKeys.IsTenantId(id))
         {
@@ -160,7 +161,7 @@ internal static class ApiKeyAdminEndpoints
             GatewayJsonContext.Default.CreatedApiKeyResponse);
     }
 
-    private static async Task<IResult> RevokeAsync(HttpContext context, string id, string keyId, IGrainFactory grains, ApiKeyCache cache, ILoggerFactory loggers)
+    private static async Task<IResult> RevokeAsync(HttpContext context, string id, string keyId, [FromServices] IGrainFactory grains, [FromServices] ApiKeyCache cache, [FromServices] ILoggerFactory loggers)
     {
         if (!ApiKeys.IsTenantId(id))
         {

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -44,12 +45,12 @@ internal static class TenantAdminEndpoints
             .Accepts<UpdateTenantRequest>("application/json", "application/merge-patch+json")
             .Produces<TenantResponse>()
             .WithMetadata(TenantApiRouteExtensions.Problem(400), TenantApiRouteExtensions.Problem(404), TenantApiRouteExtensions.Problem(415));
-        tenants.MapPost("/{id}/disable", (HttpContext context, string id, IGrainFactory grains, ApiKeyCache cache, ILoggerFactory loggers) =>
+        tenants.MapPost("/{id}/disable", (HttpContext context, string id, [FromServices] IGrainFactory grains, [FromServices] ApiKeyCache cache, [FromServices] ILoggerFactory loggers) =>
                 SetDisabledAsync(context, id, true, grains, cache, loggers))
             .WithName("DisableTenant")
             .Produces<TenantResponse>()
             .WithMetadata(TenantApiRouteExtensions.Problem(404));
-        tenants.MapPost("/{id}/enable", (HttpContext context, string id, IGrainFactory grains, ApiKeyCache cache, ILoggerFactory loggers) =>
+        tenants.MapPost("/{id}/enable", (HttpContext context, string id, [FromServices] IGrainFactory grains, [FromServices] ApiKeyCache cache, [FromServices] ILoggerFactory loggers) =>
                 SetDisabledAsync(context, id, false, grains, cache, loggers))
             .WithName("EnableTenant")
             .Produces<TenantResponse>()
@@ -57,7 +58,7 @@ internal static class TenantAdminEndpoints
     }
 
     private static async Task<IResult> CreateAsync(
-        HttpContext context, IGrainFactory grains, IOptions<GatewayApiOptions> options, TimeProvider time, ILoggerFactory loggers)
+        HttpContext context, [FromServices] IGrainFactory grains, [FromServices] IOptions<GatewayApiOptions> options, [FromServices] TimeProvider time, [FromServices] ILoggerFactory loggers)
     {
         JsonBody<CreateTenantRequest> body = await JsonBodyReader.ReadAsync(context, GatewayJsonContext.Default.CreateTenantRequest);
         if (body.Problem is not null)
@@ -117,7 +118,7 @@ internal static class TenantAdminEndpoints
             TenantRequests.TenantLocation(id));
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, IGrainFactory grains)
+    private static async Task<IResult> ListAsync(HttpContext context, [FromServices] IGrainFactory grains)
     {
         if (!PageRequest.TryRead(context, out PageRequest page, out IResult? problem))
         {
@@ -140,7 +141,7 @@ internal static class TenantAdminEndpoints
         return ApiResults.Json(new Page<TenantSummaryResponse>(items, next), GatewayJsonContext.Default.PageTenantSummaryResponse);
     }
 
-    private static async Task<IResult> GetAsync(HttpContext context, string id, IGrainFactory grains)
+    private static async Task<IResult> GetAsync(HttpContext context, string id, [FromServices] IGrainFactory grains)
     {
         if (!ApiKeys.IsTenantId(id))
         {
@@ -152,7 +153,7 @@ internal static class TenantAdminEndpoints
     }
 
     private static async Task<IResult> UpdateAsync(
-        HttpContext context, string id, IGrainFactory grains, IOptions<GatewayApiOptions> options, ApiKeyCache cache, ILoggerFactory loggers)
+        HttpContext context, string id, [FromServices] IGrainFactory grains, [FromServices] IOptions<GatewayApiOptions> options, [FromServices] ApiKeyCache cache, [FromServices] ILoggerFactory loggers)
     {
         if (!ApiKeys.IsTenantId(id))
         {
@@ -183,7 +184,7 @@ internal static class TenantAdminEndpoints
         return Respond(result, id);
     }
 
-    private static async Task<IResult> SetDisabledAsync(HttpContext context, string id, bool disabled, IGrainFactory grains, ApiKeyCache cache, ILoggerFactory loggers)
+    private static async Task<IResult> SetDisabledAsync(HttpContext context, string id, bool disabled, [FromServices] IGrainFactory grains, [FromServices] ApiKeyCache cache, [FromServices] ILoggerFactory loggers)
     {
         if (!ApiKeys.IsTenantId(id))
         {
