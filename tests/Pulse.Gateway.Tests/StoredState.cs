@@ -16,7 +16,8 @@ public static class StoredState
         var state = new RawState();
         await storage.ReadStateAsync("tenant", GrainId.Create("pulse.tenant", tenantId), state, CancellationToken.None);
         Assert.True(state.RecordExists, $"tenant {tenantId} has a stored record");
-        return state.State.ToJsonString(new JsonSerializerOptions());
+        // Relaxed escaping, so base64 '+' stays '+' and the test can search for the hash as text.
+        return state.State.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
     private sealed class RawState : IGrainState<JsonObject>
