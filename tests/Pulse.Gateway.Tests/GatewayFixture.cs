@@ -7,7 +7,10 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
+using Microsoft.AspNetCore.Http;
+using Pulse.Gateway.Api.Authentication;
 using Pulse.Gateway.Api.Hosting;
+using Pulse.Gateway.Api.Problems;
 using Pulse.Runtime;
 using Pulse.Runtime.Hosting;
 using Pulse.Runtime.Testing;
@@ -21,6 +24,11 @@ namespace Pulse.Gateway.Tests;
 public sealed class GatewayFixture : IAsyncLifetime
 {
     public const string AdminKey = "test-admin-key-0123456789abcdef";
+
+    /// <summary>Tenants whose name starts with this are refused by the test quota hook.</summary>
+    public const string BlockedNamePrefix = "blocked-";
+
+    public const string SecretExceptionText = "connection string Password=hunter2 at /srv/internal";
 
     /// <summary>Small, so the 413 tests need small bodies.</summary>
     public const long MaxBodyBytes = 4096;
@@ -55,11 +63,16 @@ public sealed class GatewayFixture : IAsyncLifetime
         builder.Logging.AddProvider(Logs);
         builder.Services.AddSingleton(Silo.GrainFactory);
         builder.Services.AddPulseGatewayApi(builder.Configuration);
+        builder.Services.AddSingleton<ITenantRequestQuota, BlockNamedTenantsQuota>();
         builder.Services.AddHealthChecks().AddCheck("silo", () => HealthCheckResult.Healthy(), tags: [GatewayHealthTags.Ready]);
 
         _app = builder.Build();
         _app.UsePulseGatewayApi();
         _app.MapPulseGatewayApi();
+
+        // What a service engineer adds: a tenant route group of its own, and an endpoint that fails.
+        _app.MapTenantApi("probe").MapGet("/whoami", (HttpContext context) => Results.Text(context.GetTenant().TenantId));
+        _app.MapGet("/test/throw", string () => throw new InvalidOperationException(SecretExceptionText));
         await _app.StartAsync();
         string address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address);
@@ -89,4 +102,13 @@ public sealed class GatewayFixture : IAsyncLifetime
     }
 
     public HttpClient CreateAdminClient() => CreateClient(AdminKey);
+}
+
+/// <summary>A stand-in for the real quota: refuses tenants by name, so tests see the hook run after authentication.</summary>
+public sealed class BlockNamedTenantsQuota : ITenantRequestQuota
+{
+    public ValueTask<IResult?> CheckAsync(HttpContext context, TenantContext tenant, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(tenant.Name.StartsWith(GatewayFixture.BlockedNamePrefix, StringComparison.Ordinal)
+            ? ApiResults.Problem(StatusCodes.Status429TooManyRequests, $"Tenant {tenant.TenantId} is over its quota of {tenant.RequestQuota.Limit}.")
+            : null);
 }

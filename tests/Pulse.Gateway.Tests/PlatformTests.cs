@@ -258,6 +258,37 @@ public sealed class PlatformTests(GatewayFixture fixture) : IClassFixture<Gatewa
     }
 
     [Fact]
+    public async Task UnhandledErrorsAre500ProblemsThatLeakNothing()
+    {
+        using HttpResponseMessage response = await fixture.CreateClient().GetAsync("/test/throw");
+        JsonElement problem = await Api.AssertProblemAsync(response, HttpStatusCode.InternalServerError);
+        string body = problem.GetRawText();
+        Assert.DoesNotContain("hunter2", body);
+        Assert.DoesNotContain("InvalidOperationException", body);
+        Assert.DoesNotContain("/srv/internal", body);
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("traceId").GetString()));
+    }
+
+    [Fact]
+    public async Task TenantRouteGroupsRunTheQuotaHookAfterAuthentication()
+    {
+        using HttpClient admin = fixture.CreateAdminClient();
+        JsonElement allowed = await Api.CreateTenantAsync(admin);
+        JsonElement blocked = await Api.CreateTenantAsync(admin, Api.UniqueName(GatewayFixture.BlockedNamePrefix.TrimEnd('-')));
+
+        using HttpResponseMessage ok = await fixture.CreateClient(allowed.GetProperty("apiKey").GetString()).GetAsync("/api/v1/probe/whoami");
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.Equal(allowed.GetProperty("id").GetString(), await ok.Content.ReadAsStringAsync());
+
+        JsonElement refused = await Api.AssertProblemAsync(
+            await fixture.CreateClient(blocked.GetProperty("apiKey").GetString()).GetAsync("/api/v1/probe/whoami"), (HttpStatusCode)429);
+        Assert.Contains(blocked.GetProperty("id").GetString()!, refused.GetProperty("detail").GetString());
+
+        // Unauthenticated requests never reach the hook.
+        await Api.AssertProblemAsync(await fixture.CreateClient().GetAsync("/api/v1/probe/whoami"), HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
     public async Task HealthEndpointsNeedNoKey()
     {
         using HttpClient anonymous = fixture.CreateClient();
