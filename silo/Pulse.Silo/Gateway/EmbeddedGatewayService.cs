@@ -95,6 +95,8 @@ internal sealed partial class EmbeddedGatewayService(
         });
         builder.WebHost.UseUrls(url);
 
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
+
         // One set of log providers for the whole process: the silo's.
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggerFactory);
