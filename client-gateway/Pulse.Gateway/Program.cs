@@ -1,9 +1,9 @@
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using Pulse.Gateway.Api.Hosting;
 using Pulse.Gateway.Hosting;
 using Pulse.Runtime.Configuration;
 
-// The gateway calls grains through a cluster client; its REST API arrives with the services built on it.
+// The gateway turns REST calls into grain calls through a cluster client.
 WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
 
 // PULSE_* variables sit above appsettings and Pulse__* variables; command-line arguments stay on top.
@@ -11,16 +11,15 @@ builder.Configuration.AddInMemoryCollection(GatewayEnvironment.Read(Environment.
 builder.Configuration.AddCommandLine(args);
 
 builder.Services.AddPulseGateway(builder.Configuration);
+builder.Services.AddPulseGatewayApi(builder.Configuration);
 GatewayOptions gatewayOptions = builder.Configuration.GetSection("Pulse:Gateway").Get<GatewayOptions>() ?? new GatewayOptions();
 builder.WebHost.UseUrls(gatewayOptions.Url);
 
 WebApplication app = builder.Build();
-app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains(GatewayHostExtensions.LiveTag) });
-app.MapHealthChecks("/health/ready", new HealthCheckOptions
-{
-    Predicate = check => check.Tags.Contains(GatewayHostExtensions.ReadyTag),
-    ResponseWriter = Pulse.Runtime.Hosting.HealthResponses.WriteJsonAsync,
-});
+
+// The REST API, OpenAPI and the health endpoints (backed by the cluster checks AddPulseGateway registered).
+app.UsePulseGatewayApi();
+app.MapPulseGatewayApi();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {
@@ -28,7 +27,9 @@ app.Lifetime.ApplicationStarted.Register(() =>
     ClusterOptions? cluster = options.HasCluster ? app.Services.GetRequiredService<IOptions<ClusterOptions>>().Value : null;
     GatewayHostExtensions.LogSettings(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Pulse.Gateway"), options, cluster);
     string clusterText = cluster is null ? "no cluster (set PULSE_POSTGRES)" : $"cluster {cluster.ClusterId}";
-    Console.WriteLine($"Pulse gateway started. HTTP: {options.Url} (health: {options.Url}/health/live, {options.Url}/health/ready). {clusterText}.");
+    bool admin = app.Services.GetRequiredService<IOptions<GatewayApiOptions>>().Value.AdminEnabled;
+    string adminText = admin ? "admin routes enabled" : "admin routes disabled (set PULSE_ADMIN_KEY)";
+    Console.WriteLine($"Pulse gateway started. HTTP: {options.Url} (API: {options.Url}/api/v1, OpenAPI: {options.Url}/openapi/v1.json, health: {options.Url}/health/live, {options.Url}/health/ready). {clusterText}; {adminText}.");
 });
 
 app.Run();

@@ -10,7 +10,9 @@
 #   cluster.sh down          stop everything this script started, by pid, and PostgreSQL
 #
 # Silo I listens on 11110+I (silo-to-silo), 30000+I (clients) and http://127.0.0.1:(8080+I);
-# the gateway answers on http://127.0.0.1:5080. Logs go to $PULSE_CLUSTER_DIR/logs. The binaries are
+# the gateway answers on http://127.0.0.1:5080. `up` uses PULSE_ADMIN_KEY as the gateway's admin key, or
+# generates one into $PULSE_CLUSTER_DIR/admin-key (mode 0600, kept across runs) and prints it.
+# Logs go to $PULSE_CLUSTER_DIR/logs. The binaries are
 # built once in Release when missing (PULSE_REBUILD=1 forces a build). PULSE_* variables in the
 # environment pass through to the silos and the gateway.
 set -euo pipefail
@@ -84,14 +86,26 @@ start_silo() {
   PULSE_POSTGRES="$(connection_string)" PULSE_CLUSTER_ID="$CLUSTER_ID" PULSE_SILO_NAME="silo-$i" \
   PULSE_SILO_PORT=$((11110 + i)) PULSE_CLIENT_PORT=$((30000 + i)) PULSE_HTTP_URL="http://127.0.0.1:$((8080 + i))" \
   PULSE_DATA_DIR="$DIR/data/silo-$i" \
-    nohup dotnet "$SILO_DLL" >>"$DIR/logs/silo-$i.log" 2>&1 &
+    nohup env -u PULSE_GATEWAY_URL dotnet "$SILO_DLL" >>"$DIR/logs/silo-$i.log" 2>&1 &
   echo $! >"$DIR/pids/silo-$i.pid"
+}
+
+# The admin key: PULSE_ADMIN_KEY when set, else the one generated into the state folder on the first `up`.
+admin_key() {
+  if [ -n "${PULSE_ADMIN_KEY:-}" ]; then echo "$PULSE_ADMIN_KEY"; return; fi
+  local file="$DIR/admin-key"
+  if [ ! -s "$file" ]; then
+    (umask 077 && python3 -c 'import secrets; print("pa_" + secrets.token_urlsafe(32))' >"$file")
+  fi
+  chmod 600 "$file"
+  cat "$file"
 }
 
 start_gateway() {
   alive "$(pid_of gateway)" && return
   mkdir -p "$DIR/logs" "$DIR/pids"
   PULSE_POSTGRES="$(connection_string)" PULSE_CLUSTER_ID="$CLUSTER_ID" PULSE_GATEWAY_URL="http://127.0.0.1:5080" \
+  PULSE_ADMIN_KEY="$(admin_key)" \
     nohup dotnet "$GATEWAY_DLL" >>"$DIR/logs/gateway.log" 2>&1 &
   echo $! >"$DIR/pids/gateway.pid"
 }
@@ -121,7 +135,12 @@ cmd_up() {
   for i in $(seq 1 "$n"); do
     echo "silo $i: silo 127.0.0.1:$((11110 + i))  client 127.0.0.1:$((30000 + i))  http http://127.0.0.1:$((8080 + i))  pid $(pid_of "silo-$i")"
   done
-  echo "gateway: http://127.0.0.1:5080  pid $(pid_of gateway)"
+  echo "gateway: http://127.0.0.1:5080  pid $(pid_of gateway)  (API /api/v1, OpenAPI /openapi/v1.json)"
+  if [ -n "${PULSE_ADMIN_KEY:-}" ]; then
+    echo "admin key: from PULSE_ADMIN_KEY"
+  else
+    echo "admin key: $(admin_key)  (saved in $DIR/admin-key; send it as 'Authorization: Bearer <key>' to /api/v1/admin)"
+  fi
   echo "logs: $DIR/logs"
 }
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using Pulse.Silo.Gateway;
 using Pulse.Silo.Hosting;
 
 WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
@@ -9,6 +10,9 @@ builder.Configuration.AddInMemoryCollection(PulseEnvironment.Read(Environment.Ge
 builder.Configuration.AddCommandLine(args);
 
 builder.Services.AddPulseSiloHost(builder.Configuration);
+
+// The gateway API on its own URL (single node by default); registered after the silo so it starts after it.
+builder.Services.AddPulseSiloGateway();
 SiloHostOptions siloOptions = builder.Configuration.GetSection("Pulse:Silo").Get<SiloHostOptions>() ?? new SiloHostOptions();
 builder.WebHost.UseUrls(siloOptions.HttpUrl);
 if (siloOptions.EffectiveStorage == SiloStorageProvider.Sqlite)

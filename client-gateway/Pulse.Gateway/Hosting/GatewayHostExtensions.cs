@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using Pulse.Runtime;
 using Pulse.Runtime.Client;
 using Pulse.Runtime.Configuration;
 using Pulse.Runtime.Hosting;
@@ -11,10 +12,10 @@ namespace Pulse.Gateway.Hosting;
 public static partial class GatewayHostExtensions
 {
     /// <summary>Tag of health checks that say whether the process is alive.</summary>
-    public const string LiveTag = "live";
+    public const string LiveTag = Pulse.Gateway.Api.Hosting.GatewayHealthTags.Live;
 
     /// <summary>Tag of health checks that say whether the gateway can serve calls.</summary>
-    public const string ReadyTag = "ready";
+    public const string ReadyTag = Pulse.Gateway.Api.Hosting.GatewayHealthTags.Ready;
 
     /// <summary>
     /// Adds the gateway: options from the <c>Pulse</c> section, and, when a PostgreSQL connection string
@@ -36,6 +37,11 @@ public static partial class GatewayHostExtensions
             services.AddOptions<ClusterClientOptions>().Bind(pulse.GetSection("Client"));
             services.UsePostgresMembership(options => options.ConnectionString = gateway.PostgresConnectionString);
             services.AddPulseClient();
+        }
+        else
+        {
+            // The API still starts (health, OpenAPI, problem details); calls that need grains answer 503.
+            services.AddSingleton<IGrainFactory, NoClusterGrainFactory>();
         }
 
         services.AddHealthChecks()

@@ -17,7 +17,7 @@ public sealed class GatewayOptions
     /// <summary>Default <see cref="ReadinessTimeout"/>: 2 seconds.</summary>
     public static readonly TimeSpan DefaultReadinessTimeout = TimeSpan.FromSeconds(2);
 
-    /// <summary>Where the gateway listens (health endpoints now, the REST API later).</summary>
+    /// <summary>Where the gateway listens: the REST API, OpenAPI document and health endpoints.</summary>
     public string Url { get; set; } = DefaultUrl;
 
     /// <summary>
@@ -79,6 +79,7 @@ public static class GatewayEnvironment
         ["PULSE_POSTGRES"] = "Pulse:Gateway:PostgresConnectionString",
         ["PULSE_SERVICE_ID"] = "Pulse:Cluster:ServiceId",
         ["PULSE_CLUSTER_ID"] = "Pulse:Cluster:ClusterId",
+        ["PULSE_ADMIN_KEY"] = "Pulse:Gateway:AdminKey",
     };
 
     /// <summary>Reads the variables that are set.</summary>

@@ -22,7 +22,12 @@ public static class PulseEnvironment
         ["PULSE_CLIENT_PORT"] = "Pulse:Networking:ClientPort",
         ["PULSE_LISTEN_ADDRESS"] = "Pulse:Networking:ListenAddress",
         ["PULSE_ADVERTISED_ADDRESS"] = "Pulse:Networking:AdvertisedAddress",
+        ["PULSE_GATEWAY_URL"] = "Pulse:Silo:GatewayUrl",
+        ["PULSE_ADMIN_KEY"] = "Pulse:Gateway:AdminKey",
     };
+
+    /// <summary>Variables whose empty value means something: an empty PULSE_GATEWAY_URL turns the embedded gateway off.</summary>
+    private static readonly HashSet<string> s_emptyAllowed = new(StringComparer.Ordinal) { "PULSE_GATEWAY_URL" };
 
     /// <summary>Reads the variables that are set.</summary>
     public static IEnumerable<KeyValuePair<string, string?>> Read(Func<string, string?> getVariable)
@@ -30,7 +35,7 @@ public static class PulseEnvironment
         foreach ((string variable, string key) in Variables)
         {
             string? value = getVariable(variable);
-            if (!string.IsNullOrEmpty(value))
+            if (value is not null && (value.Length > 0 || s_emptyAllowed.Contains(variable)))
             {
                 yield return new KeyValuePair<string, string?>(key, value);
             }

@@ -44,13 +44,31 @@ public sealed class SiloHostOptions
     /// <summary>Default <see cref="HttpUrl"/>: loopback only, so a fresh start exposes nothing.</summary>
     public const string DefaultHttpUrl = "http://127.0.0.1:8080";
 
+    /// <summary>Where a single-node silo serves the gateway API unless <see cref="GatewayUrl"/> says otherwise.</summary>
+    public const string DefaultGatewayUrl = "http://127.0.0.1:5080";
+
     /// <summary>Default <see cref="DataDirectory"/>.</summary>
     public const string DefaultDataDirectory = "./data";
 
     /// <summary>Where the silo serves health endpoints (and, later, the dashboard).</summary>
     public string HttpUrl { get; set; } = DefaultHttpUrl;
 
-    /// <summary>Folder for embedded storage (SQLite database file).</summary>
+    /// <summary>
+    /// Where this silo also serves the gateway API (REST, OpenAPI, its own health endpoints), as a second web
+    /// application in the process. Null (not set): <see cref="DefaultGatewayUrl"/> for a silo that is not a
+    /// cluster member, off for a member. Empty: off. A URL: on, also for a member.
+    /// </summary>
+    public string? GatewayUrl { get; set; }
+
+    /// <summary>The gateway URL in effect, or null when the embedded gateway is off.</summary>
+    public string? EffectiveGatewayUrl => GatewayUrl switch
+    {
+        null => IsClusterMember ? null : DefaultGatewayUrl,
+        _ when string.IsNullOrWhiteSpace(GatewayUrl) => null,
+        _ => GatewayUrl.Trim(),
+    };
+
+    /// <summary>Folder for embedded storage (SQLite database file) and the generated admin key.</summary>
     public string DataDirectory { get; set; } = DefaultDataDirectory;
 
     /// <summary>Storage provider selection.</summary>
@@ -127,6 +145,18 @@ public sealed class SiloHostOptionsValidator : IValidateOptions<SiloHostOptions>
         if (!Uri.TryCreate(options.HttpUrl, UriKind.Absolute, out Uri? url) || url.Scheme is not ("http" or "https"))
         {
             failures.Add($"Pulse:Silo:HttpUrl must be an absolute http(s) URL; got '{options.HttpUrl}'.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.GatewayUrl))
+        {
+            if (!Uri.TryCreate(options.GatewayUrl.Trim(), UriKind.Absolute, out Uri? gateway) || gateway.Scheme is not ("http" or "https"))
+            {
+                failures.Add($"Pulse:Silo:GatewayUrl (PULSE_GATEWAY_URL) must be an absolute http(s) URL, or empty to turn the gateway off; got '{options.GatewayUrl}'.");
+            }
+            else if (url is not null && gateway.Port == url.Port && gateway.Port != 0)
+            {
+                failures.Add($"Pulse:Silo:GatewayUrl must use another port than Pulse:Silo:HttpUrl ({url.Port}).");
+            }
         }
 
         if (string.IsNullOrWhiteSpace(options.DataDirectory))

@@ -1,0 +1,110 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using Pulse.GrainInterfaces.Tenants;
+
+namespace Pulse.Gateway.Api.Authentication;
+
+/// <summary>A freshly generated API key: the clear key (shown once) and what the tenant grain stores.</summary>
+/// <param name="Key">The whole key: <c>pk_&lt;tenantId&gt;_&lt;keyId&gt;_&lt;secret&gt;</c>. Never logged, never stored.</param>
+/// <param name="TenantId">The tenant id inside the key.</param>
+/// <param name="KeyId">The key id inside the key.</param>
+/// <param name="Prefix">The non-secret start <c>pk_&lt;tenantId&gt;_&lt;keyId&gt;</c>.</param>
+/// <param name="Sha256">SHA-256 of the key.</param>
+public sealed record GeneratedApiKey(string Key, string TenantId, string KeyId, string Prefix, byte[] Sha256)
+{
+    /// <summary>What the tenant grain stores: no clear key.</summary>
+    public NewApiKey ToStored() => new(KeyId, Prefix, Sha256);
+}
+
+/// <summary>
+/// The API key format, <c>pk_&lt;tenantId&gt;_&lt;keyId&gt;_&lt;secret&gt;</c>: the tenant id lets the gateway find the
+/// tenant grain without a global index, the key id finds the key inside it, and the secret is 32 random
+/// bytes in base64url. Ids are lowercase hex, so the first three underscores split the key unambiguously
+/// (the secret may itself contain underscores).
+/// </summary>
+public static class ApiKeys
+{
+    /// <summary>Every key starts with this.</summary>
+    public const string KeyPrefix = "pk_";
+
+    /// <summary>Length of a tenant id (16 hex characters, 64 random bits).</summary>
+    public const int TenantIdLength = 16;
+
+    /// <summary>Length of a key id (12 hex characters).</summary>
+    public const int KeyIdLength = 12;
+
+    /// <summary>Random bytes in a secret.</summary>
+    public const int SecretBytes = 32;
+
+    /// <summary>Length of a whole key.</summary>
+    public static readonly int KeyLength = KeyPrefix.Length + TenantIdLength + 1 + KeyIdLength + 1 + Base64Url.GetEncodedLength(SecretBytes);
+
+    /// <summary>A new random tenant id.</summary>
+    public static string NewTenantId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(TenantIdLength / 2));
+
+    /// <summary>Generates a key for <paramref name="tenantId"/>.</summary>
+    public static GeneratedApiKey Create(string tenantId)
+    {
+        if (!IsTenantId(tenantId))
+        {
+            throw new ArgumentException("Not a tenant id.", nameof(tenantId));
+        }
+
+        string keyId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(KeyIdLength / 2));
+        string secret = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(SecretBytes));
+        string prefix = $"{KeyPrefix}{tenantId}_{keyId}";
+        string key = $"{prefix}_{secret}";
+        return new GeneratedApiKey(key, tenantId, keyId, prefix, Hash(key));
+    }
+
+    /// <summary>SHA-256 of a key's UTF-8 bytes.</summary>
+    public static byte[] Hash(ReadOnlySpan<char> key)
+    {
+        Span<byte> utf8 = key.Length <= 256 ? stackalloc byte[key.Length * 3] : new byte[key.Length * 3];
+        int length = Encoding.UTF8.GetBytes(key, utf8);
+        return SHA256.HashData(utf8[..length]);
+    }
+
+    /// <summary>Splits a presented key; false when it does not have the key format.</summary>
+    public static bool TryParse(ReadOnlySpan<char> key, out string tenantId, out string keyId)
+    {
+        tenantId = string.Empty;
+        keyId = string.Empty;
+        if (key.Length != KeyLength || !key.StartsWith(KeyPrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        ReadOnlySpan<char> rest = key[KeyPrefix.Length..];
+        ReadOnlySpan<char> tenant = rest[..TenantIdLength];
+        ReadOnlySpan<char> id = rest.Slice(TenantIdLength + 1, KeyIdLength);
+        if (rest[TenantIdLength] != '_' || rest[TenantIdLength + 1 + KeyIdLength] != '_' || !IsLowerHex(tenant) || !IsLowerHex(id))
+        {
+            return false;
+        }
+
+        tenantId = tenant.ToString();
+        keyId = id.ToString();
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="value"/> looks like a tenant id.</summary>
+    public static bool IsTenantId(string? value) => value is { Length: TenantIdLength } && IsLowerHex(value);
+
+    /// <summary>Whether <paramref name="value"/> looks like a key id.</summary>
+    public static bool IsKeyId(string? value) => value is { Length: KeyIdLength } && IsLowerHex(value);
+
+    private static bool IsLowerHex(ReadOnlySpan<char> value)
+    {
+        foreach (char c in value)
+        {
+            if (c is not ((>= '0' and <= '9') or (>= 'a' and <= 'f')))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,114 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using Microsoft.AspNetCore.Http;
+using Pulse.Gateway.Api.Authentication;
+using Pulse.Gateway.Api.Hosting;
+using Pulse.Gateway.Api.Problems;
+using Pulse.Runtime;
+using Pulse.Runtime.Hosting;
+using Pulse.Runtime.Testing;
+
+namespace Pulse.Gateway.Tests;
+
+/// <summary>
+/// One in-process silo hosting Pulse.Grains on memory storage, and the gateway API on real Kestrel at
+/// a free loopback port, calling that silo's grains. Shared by the tests of a class.
+/// </summary>
+public sealed class GatewayFixture : IAsyncLifetime
+{
+    public const string AdminKey = "test-admin-key-0123456789abcdef";
+
+    /// <summary>Tenants whose name starts with this are refused by the test quota hook.</summary>
+    public const string BlockedNamePrefix = "blocked-";
+
+    public const string SecretExceptionText = "connection string Password=hunter2 at /srv/internal";
+
+    /// <summary>Small, so the 413 tests need small bodies.</summary>
+    public const long MaxBodyBytes = 4096;
+
+    private WebApplication? _app;
+
+    public TestSilo Silo { get; private set; } = null!;
+
+    public CapturingLoggerProvider Logs { get; } = new();
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public IServiceProvider ApiServices => _app!.Services;
+
+    public async Task InitializeAsync()
+    {
+        Silo = await TestSilo.StartAsync(silo =>
+        {
+            silo.AddGrainAssembly(typeof(Pulse.Grains.GrainsAssembly).Assembly);
+            silo.AddMemoryGrainStorage();
+        });
+
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Pulse:Gateway:AdminKey"] = AdminKey,
+            ["Pulse:Gateway:MaxRequestBodyBytes"] = MaxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        builder.Logging.AddProvider(Logs);
+        builder.Services.AddSingleton(Silo.GrainFactory);
+        builder.Services.AddPulseGatewayApi(builder.Configuration);
+        builder.Services.AddSingleton<ITenantRequestQuota, BlockNamedTenantsQuota>();
+        builder.Services.AddHealthChecks().AddCheck("silo", () => HealthCheckResult.Healthy(), tags: [GatewayHealthTags.Ready]);
+
+        _app = builder.Build();
+        _app.UsePulseGatewayApi();
+        _app.MapPulseGatewayApi();
+
+        // What a service engineer adds: a tenant route group of its own, and an endpoint that fails.
+        _app.MapTenantApi("probe").MapGet("/whoami", (HttpContext context) => Results.Text(context.GetTenant().TenantId));
+        _app.MapGet("/test/throw", string () => throw new InvalidOperationException(SecretExceptionText));
+        await _app.StartAsync();
+        string address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        await Silo.DisposeAsync();
+    }
+
+    /// <summary>A client without automatic decompression, so tests see the encoding on the wire.</summary>
+    public HttpClient CreateClient(string? bearer = null)
+    {
+        var client = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.None }) { BaseAddress = BaseAddress };
+        if (bearer is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
+
+        return client;
+    }
+
+    public HttpClient CreateAdminClient() => CreateClient(AdminKey);
+}
+
+/// <summary>A stand-in for the real quota: refuses tenants by name, so tests see the hook run after authentication.</summary>
+public sealed class BlockNamedTenantsQuota : ITenantRequestQuota
+{
+    public ValueTask<IResult?> CheckAsync(HttpContext context, TenantContext tenant, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(tenant.Name.StartsWith(GatewayFixture.BlockedNamePrefix, StringComparison.Ordinal)
+            ? ApiResults.Problem(StatusCodes.Status429TooManyRequests, $"Tenant {tenant.TenantId} is over its quota of {tenant.RequestQuota.Limit}.")
+            : null);
+}
