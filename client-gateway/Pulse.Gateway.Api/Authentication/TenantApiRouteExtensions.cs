@@ -32,6 +32,19 @@ public static class TenantApiRouteExtensions
         return group;
     }
 
+    /// <summary>
+    /// A tenant route group at any path, for the salesmate-compatible <c>/api/performance</c> routes:
+    /// same authentication and quota as <see cref="MapTenantApi"/>.
+    /// </summary>
+    public static RouteGroupBuilder MapTenantGroup(this IEndpointRouteBuilder endpoints, string path)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        RouteGroupBuilder group = endpoints.MapGroup(path);
+        group.AddEndpointFilter<TenantAuthenticationFilter>();
+        group.WithMetadata(Problem(StatusCodes.Status401Unauthorized), Problem(StatusCodes.Status403Forbidden));
+        return group;
+    }
+
     /// <summary>A route group under <c>/api/v1/admin</c> whose endpoints require the admin key.</summary>
     public static RouteGroupBuilder MapAdminApi(this IEndpointRouteBuilder endpoints)
     {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Routing;
 using Pulse.Gateway.Api.Authentication;
 using Pulse.Gateway.Api.Problems;
+using Pulse.Gateway.Api.RateLimiting;
 using Pulse.Gateway.Api.Security;
 using Pulse.Gateway.Api.Tenants;
 using Pulse.Runtime.Hosting;
@@ -54,6 +55,8 @@ public static class GatewayApiApplicationExtensions
 
         RouteGroupBuilder tenant = endpoints.MapTenantApi();
         TenantSelfEndpoints.Map(tenant);
+        RateLimitEndpoints.Map(endpoints.MapTenantApi("ratelimit"));
+        RateLimitEndpoints.MapLegacy(endpoints.MapTenantGroup("/api/performance"));
         return endpoints;
     }
 }

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using Pulse.Gateway.Api.Authentication;
 using Pulse.Gateway.Api.Json;
 using Pulse.Gateway.Api.Problems;
+using Pulse.Gateway.Api.RateLimiting;
 using Pulse.Gateway.Api.Security;
 
 namespace Pulse.Gateway.Api.Hosting;
@@ -70,6 +71,7 @@ public static class GatewayApiServiceCollectionExtensions
             return Task.CompletedTask;
         }));
         services.AddHealthChecks();
+        services.AddPulseRateLimiting(configuration);
         return services;
     }
 

@@ -1,0 +1,121 @@
+using Microsoft.AspNetCore.Http;
+using System.Text;
+using Pulse.GrainInterfaces.RateLimiting;
+using Pulse.Grains.RateLimiting;
+
+namespace Pulse.Gateway.Api.RateLimiting;
+
+/// <summary>
+/// Turns a check request into the grain message: validates every field, names the first bad one, and
+/// replaces a policy name by the tenant's policy.
+/// </summary>
+public sealed class RateLimitRequestResolver(RateLimitPolicyCache policies)
+{
+    /// <summary>Longest client key, in UTF-8 bytes.</summary>
+    public const int MaxKeyBytes = 512;
+
+    /// <summary>Window name reported in the RateLimit fields of ad-hoc checks.</summary>
+    public const string AdHocPolicyName = "adhoc";
+
+    /// <summary>Resolves one check; <paramref name="prefix"/> is prepended to field names (e.g. <c>checks[2].</c>).</summary>
+    public async ValueTask<ResolvedRateLimitCheck> ResolveAsync(string tenantId, RateLimitCheckRequest? request, string prefix = "")
+    {
+        if (request is null)
+        {
+            return Fail(prefix.Length == 0 ? "body" : prefix.TrimEnd('.'), "A check object is required.");
+        }
+
+        if (ValidateKey(request.Key, prefix + "key") is { } keyError)
+        {
+            return new ResolvedRateLimitCheck(null, null, null, keyError);
+        }
+
+        bool shadow;
+        switch (request.Mode)
+        {
+            case null or "enforce":
+                shadow = false;
+                break;
+            case "shadow":
+                shadow = true;
+                break;
+            default:
+                return Fail(prefix + "mode", $"Unknown mode '{request.Mode}'; use 'enforce' or 'shadow'.");
+        }
+
+        long cost = request.Cost ?? 1;
+        if (request.Policy is not null)
+        {
+            if (request.Limit is not null || request.WindowMs is not null || request.Algorithm is not null || request.Burst is not null)
+            {
+                return Fail(prefix + "policy", "A check names either a policy or its own limit, windowMs, algorithm and burst, not both.");
+            }
+
+            RateLimitPolicy? policy = await policies.FindAsync(tenantId, request.Policy).ConfigureAwait(false);
+            if (policy is null)
+            {
+                return new ResolvedRateLimitCheck(null, null, null, new RateLimitInputError(prefix + "policy", $"No policy named '{request.Policy}'.", StatusCodes.Status404NotFound));
+            }
+
+            if (!RateLimitRuleValidator.TryValidate(policy.Rule, cost, out string? policyField, out string? policyError))
+            {
+                // The policy itself is valid; only the cost can be out of its range.
+                return Fail(prefix + (policyField ?? "cost"), policyError ?? "Invalid cost for this policy.");
+            }
+
+            var policyCheck = new RateLimitCheck(RateLimiterKeys.PolicyWindow(policy.Name), policy.Rule, cost, shadow || policy.Shadow);
+            return new ResolvedRateLimitCheck(request.Key, policyCheck, policy.Name, null);
+        }
+
+        RateLimitAlgorithm algorithm = RateLimitAlgorithm.Gcra;
+        if (request.Algorithm is not null && !RateLimitRuleValidator.TryParseAlgorithm(request.Algorithm, out algorithm))
+        {
+            return Fail(prefix + "algorithm", $"Unknown algorithm '{request.Algorithm}'; use gcra, token_bucket, leaky_bucket, sliding_window or fixed_window.");
+        }
+
+        if (request.Limit is not { } limit)
+        {
+            return Fail(prefix + "limit", "limit is required (or name a policy).");
+        }
+
+        if (request.WindowMs is not { } windowMs)
+        {
+            return Fail(prefix + "windowMs", "windowMs is required (or name a policy).");
+        }
+
+        var rule = new RateLimitRule(algorithm, limit, windowMs, request.Burst ?? 0);
+        if (!RateLimitRuleValidator.TryValidate(rule, cost, out string? field, out string? error))
+        {
+            return Fail(prefix + (field ?? "limit"), error ?? "Invalid limit.");
+        }
+
+        return new ResolvedRateLimitCheck(request.Key, new RateLimitCheck(RateLimiterKeys.AdHocWindow(algorithm), rule, cost, shadow), null, null);
+    }
+
+    /// <summary>Checks a client key: present, 1..512 UTF-8 bytes.</summary>
+    public static RateLimitInputError? ValidateKey(string? key, string field)
+    {
+        if (string.IsNullOrEmpty(key))
+        {
+            return new RateLimitInputError(field, "key is required and must not be empty.");
+        }
+
+        // Cheap bound first: a UTF-8 byte count is at least the char count and at most three times it.
+        if (key.Length > MaxKeyBytes || (key.Length * 3 > MaxKeyBytes && Encoding.UTF8.GetByteCount(key) > MaxKeyBytes))
+        {
+            return new RateLimitInputError(field, $"key must be at most {MaxKeyBytes} bytes of UTF-8.");
+        }
+
+        return null;
+    }
+
+    private static ResolvedRateLimitCheck Fail(string field, string message) =>
+        new(null, null, null, new RateLimitInputError(field, message));
+}
+
+/// <summary>A resolved check, or why it could not be resolved.</summary>
+/// <param name="Key">The client key.</param>
+/// <param name="Check">The grain message.</param>
+/// <param name="PolicyName">The named policy, or null for an ad-hoc limit.</param>
+/// <param name="Error">Set when the request is invalid.</param>
+public readonly record struct ResolvedRateLimitCheck(string? Key, RateLimitCheck? Check, string? PolicyName, RateLimitInputError? Error);

@@ -1,0 +1,125 @@
+using Pulse.GrainInterfaces.RateLimiting;
+using Pulse.Runtime;
+
+namespace Pulse.Gateway.Api.RateLimiting;
+
+/// <summary>
+/// Runs checks on the limiter grains and counts them. One grain call per distinct client key: a batch
+/// sends every key's checks at once and waits for them together, so its latency is about one round
+/// trip, not one per check.
+/// </summary>
+public sealed class RateLimitService(IGrainFactory grains, RateLimitStatsCollector stats)
+{
+    /// <summary>Runs one resolved check.</summary>
+    public async ValueTask<RateLimitCheckResult> CheckAsync(string tenantId, string clientKey, RateLimitCheck check)
+    {
+        RateLimitCheckResult result = await Limiter(tenantId, clientKey).CheckAsync(check).ConfigureAwait(false);
+        stats.Record(tenantId, clientKey, result.Outcome);
+        return result;
+    }
+
+    /// <summary>
+    /// Runs resolved checks, answered in order. With <paramref name="allOrNothing"/>, admitted checks are
+    /// refunded when any check is refused, so the batch consumes nothing; between the check and the
+    /// refund other callers may see the capacity as used, which errs on the side of refusing.
+    /// </summary>
+    public async Task<RateLimitCheckResult[]> CheckBatchAsync(string tenantId, IReadOnlyList<ResolvedRateLimitCheck> checks, bool allOrNothing)
+    {
+        var results = new RateLimitCheckResult[checks.Count];
+
+        // Group by client key, keeping order within a key: checks on one key run in one turn, in order.
+        var groups = new Dictionary<string, List<int>>(checks.Count, StringComparer.Ordinal);
+        for (int i = 0; i < checks.Count; i++)
+        {
+            string key = checks[i].Key!;
+            if (!groups.TryGetValue(key, out List<int>? indices))
+            {
+                groups[key] = indices = new List<int>(1);
+            }
+
+            indices.Add(i);
+        }
+
+        var singles = new List<(int Index, ValueTask<RateLimitCheckResult> Call)>(groups.Count);
+        var multiples = new List<(List<int> Indices, ValueTask<RateLimitCheckResult[]> Call)>();
+        foreach ((string key, List<int> indices) in groups)
+        {
+            IRateLimiterGrain limiter = Limiter(tenantId, key);
+            if (indices.Count == 1)
+            {
+                singles.Add((indices[0], limiter.CheckAsync(checks[indices[0]].Check!)));
+            }
+            else
+            {
+                var many = new RateLimitCheck[indices.Count];
+                for (int j = 0; j < many.Length; j++)
+                {
+                    many[j] = checks[indices[j]].Check!;
+                }
+
+                multiples.Add((indices, limiter.CheckManyAsync(many)));
+            }
+        }
+
+        // Every call is already in flight; awaiting them one after another just collects the answers.
+        foreach ((int index, ValueTask<RateLimitCheckResult> call) in singles)
+        {
+            results[index] = await call.ConfigureAwait(false);
+        }
+
+        foreach ((List<int> indices, ValueTask<RateLimitCheckResult[]> call) in multiples)
+        {
+            RateLimitCheckResult[] answers = await call.ConfigureAwait(false);
+            for (int j = 0; j < indices.Count; j++)
+            {
+                results[indices[j]] = answers[j];
+            }
+        }
+
+        if (allOrNothing && Array.Exists(results, r => !r.Decision.Allowed))
+        {
+            await RefundAdmittedAsync(tenantId, checks, results).ConfigureAwait(false);
+        }
+
+        for (int i = 0; i < results.Length; i++)
+        {
+            stats.Record(tenantId, checks[i].Key!, results[i].Outcome);
+        }
+
+        return results;
+    }
+
+    private async Task RefundAdmittedAsync(string tenantId, IReadOnlyList<ResolvedRateLimitCheck> checks, RateLimitCheckResult[] results)
+    {
+        var refunds = new List<ValueTask>();
+        for (int i = 0; i < results.Length; i++)
+        {
+            RateLimitCheck check = checks[i].Check!;
+            RateLimitCheckResult result = results[i];
+
+            // Shadow checks never consumed anything they would be refused for; admitted ones did consume.
+            if (result.Decision.Allowed && check.Cost > 0 && result.Outcome != RateLimitOutcome.ShadowRejected)
+            {
+                refunds.Add(Limiter(tenantId, checks[i].Key!).RefundAsync(check.Window, check.Rule, check.Cost));
+                RateLimitDecision refunded = result.Decision with
+                {
+                    Allowed = false,
+                    Remaining = Math.Min(result.Decision.Limit, result.Decision.Remaining + check.Cost),
+                };
+                results[i] = new RateLimitCheckResult(refunded, RateLimitOutcome.Rejected);
+            }
+            else if (result.Decision.Allowed && result.Outcome != RateLimitOutcome.ShadowRejected)
+            {
+                results[i] = new RateLimitCheckResult(result.Decision with { Allowed = false }, RateLimitOutcome.Rejected);
+            }
+        }
+
+        foreach (ValueTask refund in refunds)
+        {
+            await refund.ConfigureAwait(false);
+        }
+    }
+
+    private IRateLimiterGrain Limiter(string tenantId, string clientKey) =>
+        grains.GetGrain<IRateLimiterGrain>(RateLimiterKeys.Limiter(tenantId, clientKey));
+}

@@ -1,0 +1,53 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Pulse.Gateway.Tests.RateLimiting;
+
+/// <summary>The rate-limit API over a 3-silo test cluster, reached through a cluster client on real TCP.</summary>
+[Collection("rate-limit cluster")]
+public sealed class RateLimitClusterTests
+{
+    [Fact]
+    public async Task FiveHundredConcurrentChecksOnOneKeyWithLimit100AdmitExactly100()
+    {
+        await using RateLimitGateway gateway = await RateLimitGateway.StartClusterAsync(3);
+        (_, string apiKey) = await gateway.CreateTenantAsync();
+        using HttpClient client = gateway.CreateClient(apiKey);
+
+        // A one-year GCRA window: no capacity comes back while the test runs.
+        const string body = """{"key":"contended","limit":100,"windowMs":31536000000}""";
+        bool[] allowed = await Task.WhenAll(Enumerable.Range(0, 500).Select(async _ =>
+        {
+            using HttpResponseMessage response = await client.PostAsync("/api/v1/ratelimit/check", Api.Json(body));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return (await Api.ReadJsonAsync(response)).GetProperty("allowed").GetBoolean();
+        }));
+
+        Assert.Equal(100, allowed.Count(a => a));
+    }
+
+    [Fact]
+    public async Task ABatchSpreadOverEverySiloAnswersInOrderAndTenantsStaySeparate()
+    {
+        await using RateLimitGateway gateway = await RateLimitGateway.StartClusterAsync(3);
+        (_, string keyA) = await gateway.CreateTenantAsync();
+        (_, string keyB) = await gateway.CreateTenantAsync();
+        using HttpClient a = gateway.CreateClient(keyA);
+        using HttpClient b = gateway.CreateClient(keyB);
+
+        // 300 keys land on every silo of the ring; each key allows 2.
+        string checks = string.Join(",", Enumerable.Range(0, 300).SelectMany(i => new[] { i, i, i }).Select(i => $$"""{"key":"k{{i}}","limit":2,"windowMs":3600000}"""));
+        JsonElement first = await Api.ReadJsonAsync(await a.PostAsync("/api/v1/ratelimit/check-batch", Api.Json($$"""{"checks":[{{checks}}]}""")));
+        bool[] decisions = first.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("allowed").GetBoolean()).ToArray();
+        Assert.Equal(900, decisions.Length);
+        for (int i = 0; i < 300; i++)
+        {
+            Assert.Equal([true, true, false], decisions.Skip(i * 3).Take(3));
+        }
+
+        Assert.All(gateway.Cluster!.Silos, silo => Assert.True(silo.ActivationCount > 0, $"{silo} hosted no limiter"));
+
+        JsonElement other = await Api.ReadJsonAsync(await b.PostAsync("/api/v1/ratelimit/check-batch", Api.Json($$"""{"checks":[{{checks}}]}""")));
+        Assert.Equal(600, other.GetProperty("results").EnumerateArray().Count(r => r.GetProperty("allowed").GetBoolean()));
+    }
+}
