@@ -193,7 +193,7 @@ internal static partial class RateLimitEndpoints
         var errors = new ValidationErrors();
         if (RateLimitRequestResolver.ValidateKey(request.Key, "key") is { } keyError)
         {
-            errors.Add(keyError.Field, keyError.Message);
+            errors.Add(keyError.Field, keyError.Message.TrimEnd('.'));
         }
 
         if (request.DurationMs is not { } duration || duration < 1 || duration > RateLimitRuleValidator.MaxDurationMs)
@@ -233,7 +233,7 @@ internal static partial class RateLimitEndpoints
     {
         if (RateLimitRequestResolver.ValidateKey(key, "key") is { } keyError)
         {
-            return ApiResults.InvalidField(keyError.Field, keyError.Message);
+            return ApiResults.InvalidField(keyError.Field, keyError.Message.TrimEnd('.'));
         }
 
         bool removed = await grains.GetGrain<IRateLimitPolicyGrain>(context.GetTenant().TenantId).RemoveBlockAsync(key).ConfigureAwait(false);
@@ -257,7 +257,7 @@ internal static partial class RateLimitEndpoints
         RateLimitKeyRequest request = body.Value!;
         if (RateLimitRequestResolver.ValidateKey(request.Key, "key") is { } keyError)
         {
-            return ApiResults.InvalidField(keyError.Field, keyError.Message);
+            return ApiResults.InvalidField(keyError.Field, keyError.Message.TrimEnd('.'));
         }
 
         string tenantId = context.GetTenant().TenantId;
@@ -293,7 +293,7 @@ internal static partial class RateLimitEndpoints
                 rule = new RateLimitRule(algorithm, request.Limit ?? 0, request.WindowMs ?? 0, request.Burst ?? 0);
                 if (!RateLimitRuleValidator.TryValidate(rule, 0, out string? field, out string? message))
                 {
-                    return ApiResults.InvalidField(field ?? "limit", message ?? "is invalid");
+                    return ApiResults.InvalidField(field ?? "limit", (message ?? "is invalid").TrimEnd('.'));
                 }
             }
         }
@@ -354,7 +354,7 @@ internal static partial class RateLimitEndpoints
         var rule = new RateLimitRule(RateLimitAlgorithm.FixedWindow, request.Limit ?? 100, request.WindowMs ?? 60_000);
         if (!RateLimitRuleValidator.TryValidate(rule, 1, out string? field, out string? message))
         {
-            errors.Add(field ?? "limit", message ?? "is invalid");
+            errors.Add(field ?? "limit", (message ?? "is invalid").TrimEnd('.'));
         }
 
         if (errors.HasErrors)
@@ -416,7 +416,7 @@ internal static partial class RateLimitEndpoints
         var rule = new RateLimitRule(algorithm, request.Limit.Value, request.WindowMs ?? 0, request.Burst ?? 0, calendar, request.TimeZone, penalty);
         if (!RateLimitRuleValidator.TryValidate(rule, 1, out string? field, out string? message))
         {
-            problem = ApiResults.InvalidField(field ?? "limit", message ?? "is invalid");
+            problem = ApiResults.InvalidField(field ?? "limit", (message ?? "is invalid").TrimEnd('.'));
             return null;
         }
 
@@ -464,7 +464,7 @@ internal static partial class RateLimitEndpoints
     private static IResult ToProblem(RateLimitInputError error) =>
         error.Status == StatusCodes.Status404NotFound
             ? ApiResults.NotFound(error.Message)
-            : ApiResults.InvalidField(error.Field, error.Message);
+            : ApiResults.InvalidField(error.Field, error.Message.TrimEnd('.'));
 
     private static RateLimitCheckResponse ToResponse(RateLimitCheckResult result) => new()
     {
