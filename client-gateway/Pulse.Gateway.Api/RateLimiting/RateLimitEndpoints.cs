@@ -119,17 +119,9 @@ internal static partial class RateLimitEndpoints
             return ruleProblem!;
         }
 
-        bool shadow;
-        switch (request.Mode)
+        if (!RateLimitRequestResolver.TryParseMode(request.Mode, out bool shadow))
         {
-            case null or "enforce":
-                shadow = false;
-                break;
-            case "shadow":
-                shadow = true;
-                break;
-            default:
-                return ApiResults.InvalidField("mode", $"must be 'enforce' or 'shadow'; got '{request.Mode}'");
+            return ApiResults.InvalidField("mode", $"must be 'enforce' or 'shadow'; got '{request.Mode}'");
         }
 
         string tenantId = context.GetTenant().TenantId;

@@ -30,17 +30,9 @@ public sealed class RateLimitRequestResolver(RateLimitPolicyCache policies)
             return new ResolvedRateLimitCheck(null, null, null, keyError);
         }
 
-        bool shadow;
-        switch (request.Mode)
+        if (!TryParseMode(request.Mode, out bool shadow))
         {
-            case null or "enforce":
-                shadow = false;
-                break;
-            case "shadow":
-                shadow = true;
-                break;
-            default:
-                return Fail(prefix + "mode", $"Unknown mode '{request.Mode}'; use 'enforce' or 'shadow'.");
+            return Fail(prefix + "mode", $"Unknown mode '{request.Mode}'; use 'enforce' or 'shadow'.");
         }
 
         long cost = request.Cost ?? 1;
@@ -90,6 +82,13 @@ public sealed class RateLimitRequestResolver(RateLimitPolicyCache policies)
         }
 
         return new ResolvedRateLimitCheck(request.Key, new RateLimitCheck(RateLimiterKeys.AdHocWindow(algorithm), rule, cost, shadow), null, null);
+    }
+
+    /// <summary>Reads a <c>mode</c> field: absent or <c>enforce</c>, or <c>shadow</c>.</summary>
+    public static bool TryParseMode(string? mode, out bool shadow)
+    {
+        shadow = mode == "shadow";
+        return mode is null or "enforce" or "shadow";
     }
 
     /// <summary>Checks a client key: present, 1..512 UTF-8 bytes.</summary>
