@@ -22,6 +22,9 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>Replaces the request quota.</summary>
     Task<TenantResult> SetRequestQuotaAsync(TenantQuota requestQuota);
 
+    /// <summary>Replaces the cache memory quota (bytes; 0 for the configured default) and tells the tenant's cache index.</summary>
+    Task<TenantResult> SetCacheQuotaAsync(long cacheQuotaBytes);
+
     /// <summary>Adds a key.</summary>
     Task<TenantResult> AddKeyAsync(NewApiKey key);
 

@@ -43,6 +43,7 @@ public sealed record ApiKeyInfo(
 /// <param name="Disabled">Whether its keys are refused.</param>
 /// <param name="RequestQuota">Its request quota.</param>
 /// <param name="ActiveKeys">How many keys currently work.</param>
+/// <param name="CacheQuotaBytes">Its cache memory quota in bytes; 0 means the silo's configured default.</param>
 [GenerateSerializer]
 public sealed record TenantProfile(
     [property: Id(0)] string Id,
@@ -50,7 +51,8 @@ public sealed record TenantProfile(
     [property: Id(2)] DateTimeOffset CreatedAt,
     [property: Id(3)] bool Disabled,
     [property: Id(4)] TenantQuota RequestQuota,
-    [property: Id(5)] int ActiveKeys);
+    [property: Id(5)] int ActiveKeys,
+    [property: Id(6)] long CacheQuotaBytes = 0);
 
 /// <summary>Outcome of a tenant operation; expected failures are values, not exceptions.</summary>
 public enum TenantStatus

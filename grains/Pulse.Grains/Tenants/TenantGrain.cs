@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Pulse.GrainInterfaces.Caching;
 using Pulse.GrainInterfaces.Tenants;
 using Pulse.Runtime;
 using Pulse.Runtime.Storage;
@@ -70,6 +71,24 @@ public sealed class TenantGrain([PersistentState("tenant")] IPersistentState<Ten
         State.QuotaLimit = requestQuota.Limit;
         State.QuotaWindowMs = requestQuota.WindowMs;
         await state.WriteStateAsync();
+        return Ok();
+    }
+
+    /// <inheritdoc />
+    public async Task<TenantResult> SetCacheQuotaAsync(long cacheQuotaBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(cacheQuotaBytes);
+        if (!State.Exists)
+        {
+            return NotFound();
+        }
+
+        State.CacheQuotaBytes = cacheQuotaBytes;
+        await state.WriteStateAsync();
+
+        // Not awaited: the cache index reads this grain's profile when it activates, so awaiting it from
+        // inside this turn could wait on ourselves. The index also re-reads the quota on activation.
+        _ = GrainFactory.GetGrain<ITenantCacheGrain>(GetPrimaryKeyString()).SetQuotaAsync(cacheQuotaBytes);
         return Ok();
     }
 
@@ -247,7 +266,7 @@ public sealed class TenantGrain([PersistentState("tenant")] IPersistentState<Ten
             }
         }
 
-        return new TenantProfile(GetPrimaryKeyString(), State.Name, State.CreatedAt, State.Disabled, new TenantQuota(State.QuotaLimit, State.QuotaWindowMs), active);
+        return new TenantProfile(GetPrimaryKeyString(), State.Name, State.CreatedAt, State.Disabled, new TenantQuota(State.QuotaLimit, State.QuotaWindowMs), active, State.CacheQuotaBytes);
     }
 
     private TenantResult Ok() => new(TenantStatus.Ok, Profile());

@@ -21,6 +21,9 @@ public sealed class TenantState
     /// <summary>Request quota window in milliseconds.</summary>
     public long QuotaWindowMs { get; set; }
 
+    /// <summary>Cache memory quota in bytes; 0 for the configured default.</summary>
+    public long CacheQuotaBytes { get; set; }
+
     /// <summary>Every key ever issued, revoked ones included so operators can see them.</summary>
     public List<StoredApiKey> Keys { get; set; } = [];
 }
