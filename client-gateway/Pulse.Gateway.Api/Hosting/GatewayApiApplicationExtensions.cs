@@ -15,8 +15,9 @@ public static class GatewayApiApplicationExtensions
 {
     /// <summary>
     /// The API's middleware, outermost first: security headers, compression, problem details for every
-    /// error, the request body limit, routing, request timeouts. Call before any endpoint mapping and
-    /// before other middleware that should see these; then call <see cref="MapPulseGatewayApi"/>.
+    /// error, routing, the request body limit (after routing, so an endpoint can carry its own limit),
+    /// request timeouts. Call before any endpoint mapping and before other middleware that should see
+    /// these; then call <see cref="MapPulseGatewayApi"/>.
     /// </summary>
     public static IApplicationBuilder UsePulseGatewayApi(this IApplicationBuilder app)
     {
@@ -24,8 +25,8 @@ public static class GatewayApiApplicationExtensions
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseResponseCompression();
         app.UseMiddleware<ProblemDetailsMiddleware>();
-        app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseRouting();
+        app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseRequestTimeouts();
         return app;
     }
