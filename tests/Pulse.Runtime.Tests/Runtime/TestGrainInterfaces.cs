@@ -24,6 +24,10 @@ public interface IConcurrencyProbeGrain : IGrainWithStringKey
 
     /// <summary>Holds the turn until the gate named <paramref name="gateKey"/> is released.</summary>
     Task BlockAsync(string gateKey);
+
+    /// <summary>Waits (always interleaved) until the gate named <paramref name="gateKey"/> is released.</summary>
+    [AlwaysInterleave]
+    Task BlockInterleavedAsync(string gateKey);
 }
 
 [GrainType("test.probe")]

@@ -39,6 +39,8 @@ public abstract class ProbeGrainBase : Grain
 
     public Task BlockAsync(string gateKey) => GrainEvents.Gate(gateKey).WaitAsync();
 
+    public Task BlockInterleavedAsync(string gateKey) => GrainEvents.Gate(gateKey).WaitAsync();
+
     private async Task<int> RunAsync(int yields)
     {
         _calls++;
