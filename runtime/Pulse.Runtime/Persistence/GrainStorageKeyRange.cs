@@ -98,9 +98,6 @@ public static class GrainStorageKeyRange
         }
     }
 
-    /// <summary>Whether <paramref name="key"/> starts with <paramref name="prefix"/>, ordinally.</summary>
-    public static bool Matches(string key, string prefix) => key.StartsWith(prefix, StringComparison.Ordinal);
-
     private static bool IsWellFormed(ReadOnlySpan<char> value)
     {
         // Almost every key has no surrogate at all.
