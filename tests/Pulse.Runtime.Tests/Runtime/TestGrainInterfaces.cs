@@ -40,6 +40,14 @@ public interface IReentrantProbeGrain : IConcurrencyProbeGrain
 {
 }
 
+/// <summary>Lists the counters keyed "{its key}/…" from storage, as the tenant cache index rebuilds itself.</summary>
+[GrainType("test.counter-directory")]
+public interface ICounterDirectoryGrain : IGrainWithStringKey
+{
+    /// <summary>"key=value" of every stored counter under this grain's key, in key order.</summary>
+    Task<string[]> ListAsync();
+}
+
 [GrainType("test.counter")]
 public interface ICounterGrain : IGrainWithStringKey
 {

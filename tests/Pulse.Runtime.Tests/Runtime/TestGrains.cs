@@ -132,6 +132,23 @@ public sealed class CounterGrain([PersistentState("counter")] IPersistentState<C
     }
 }
 
+public sealed class CounterDirectoryGrain : Grain, ICounterDirectoryGrain
+{
+    public async Task<string[]> ListAsync()
+    {
+        IGrainStorageQuery query = GrainStorageQueries.Find(ServiceProvider)
+            ?? throw new InvalidOperationException("The default grain storage cannot list stored states.");
+        List<string> entries = [];
+        await foreach (StoredGrainState<CounterState> counter in query.QueryAsync<CounterState>(
+            "counter", new GrainType("test.counter"), GetPrimaryKeyString() + "/", CancellationToken.None))
+        {
+            entries.Add($"{counter.GrainId.Key}={counter.State.Value}");
+        }
+
+        return [.. entries];
+    }
+}
+
 public sealed class BehaviourGrain : Grain, IBehaviourGrain
 {
     private List<int> _stored = [];
