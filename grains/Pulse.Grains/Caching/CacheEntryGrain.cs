@@ -21,7 +21,8 @@ namespace Pulse.Grains.Caching;
 [CollectionAgeLimit(2)]
 public sealed class CacheEntryGrain(CacheSiloActivity silo) : Grain, ICacheEntryGrain
 {
-    private const string StateName = "entry";
+    /// <summary>The name of a durable entry's record in the grain store.</summary>
+    internal const string StateName = "entry";
     private const string StorageName = "Default";
 
     // How long an entry without expiry keeps its activation: effectively for ever.

@@ -21,6 +21,11 @@ public sealed partial class TenantCacheGrain(
     // Stats are written at most this often besides deactivation (reads change them constantly).
     private static readonly TimeSpan StatsWritePeriod = TimeSpan.FromMinutes(1);
 
+    // The silo slot of durable entries listed from the store and not (yet) active anywhere.
+    private const int StoreSlot = -1;
+
+    private static readonly GrainType EntryGrainType = new("cache.entry");
+
     private readonly CacheIndex _index = new();
     private readonly List<SiloSlot> _silos = [];
     private readonly long _incarnation = RandomNumberGenerator.GetInt32(1, int.MaxValue) * 4_294_967_296L + RandomNumberGenerator.GetInt32(int.MaxValue);
@@ -44,7 +49,42 @@ public sealed partial class TenantCacheGrain(
         }
 
         _statsWrittenAt = NowMs;
+        await LoadDurableEntriesAsync(cancellationToken);
         RegisterGrainTimer(SweepAsync, Options.SweepPeriod, Options.SweepPeriod);
+    }
+
+    // Durable entries outlive this index (a killed silo, a restarted cluster): list them from the store.
+    // Memory-only entries come back when their silos notice this new incarnation and re-register them.
+    private async Task LoadDurableEntriesAsync(CancellationToken cancellationToken)
+    {
+        if (GrainStorageQueries.Find(ServiceProvider) is not { } query)
+        {
+            return;
+        }
+
+        int loaded = 0;
+        string prefix = CacheKeys.Entry(TenantId, string.Empty);
+        await foreach (StoredGrainState<CacheEntryState> stored in query.QueryAsync<CacheEntryState>(CacheEntryGrain.StateName, EntryGrainType, prefix, cancellationToken))
+        {
+            CacheEntryState state = stored.State;
+            if (state.Value is null)
+            {
+                continue;
+            }
+
+            string key = CacheKeys.Split(stored.GrainId.Key).CacheKey;
+            string[] tags = state.Tags ?? [];
+            var entry = new CacheIndexEntry(
+                key, state.Version, CacheLimits.ChargedBytes(key, state.Value.Length, tags), state.Priority, tags,
+                state.ExpiresAtUnixMs, state.StaleMs, Durable: true, state.WrittenAtUnixMs, SiloInstance: string.Empty);
+            _index.Upsert(entry, StoreSlot);
+            loaded++;
+        }
+
+        if (loaded > 0)
+        {
+            Log.LoadedDurable(logger, TenantId, loaded);
+        }
     }
 
     /// <inheritdoc />
@@ -362,6 +402,9 @@ public sealed partial class TenantCacheGrain(
 
         [LoggerMessage(3, LogLevel.Warning, "Tenant {TenantId}: could not evict a cache entry (key of {KeyLength} characters); the index no longer counts it.")]
         public static partial void EvictFailed(ILogger logger, Exception exception, string tenantId, int keyLength);
+
+        [LoggerMessage(5, LogLevel.Information, "Tenant {TenantId}: indexed {Count} durable cache entries from the store.")]
+        public static partial void LoadedDurable(ILogger logger, string tenantId, int count);
 
         [LoggerMessage(4, LogLevel.Warning, "Tenant {TenantId}: silo {Silo} fell silent; forgot its {Count} memory-only cache entries.")]
         public static partial void ForgotSilo(ILogger logger, string tenantId, string silo, int count);
