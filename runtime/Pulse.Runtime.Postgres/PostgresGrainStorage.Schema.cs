@@ -26,6 +26,17 @@ public sealed partial class PostgresGrainStorage
             CONSTRAINT grain_state_pkey PRIMARY KEY (service_id, grain_type, grain_key, state_name)
         )
         """,
+
+        // 2: key-prefix listings (IGrainStorageQuery). The primary key cannot serve them: its grain_key
+        // has the database's collation, which (en_US.UTF-8 and the like) neither orders keys by code
+        // point nor turns a prefix into a range, and state_name after the key would make the scan read
+        // every state of every key. Only key columns are indexed, so updates stay HOT. CREATE INDEX
+        // blocks writes to the table while it builds; on a large table, run
+        // CREATE INDEX CONCURRENTLY with this definition by hand first, and this step finds it there.
+        """
+        CREATE INDEX IF NOT EXISTS grain_state_query_idx
+            ON {schema}.grain_state (service_id, grain_type, state_name, grain_key COLLATE "C")
+        """,
     ];
 
     /// <summary>The schema version this provider creates.</summary>

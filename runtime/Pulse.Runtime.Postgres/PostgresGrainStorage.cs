@@ -13,7 +13,7 @@ namespace Pulse.Runtime.Postgres;
 /// <c>&lt;schema&gt;.grain_state</c>, the state as <c>jsonb</c> so operators can query it, and an
 /// integer version that a write or clear bumps only <c>WHERE version = expected</c>, in one round trip.
 /// </summary>
-public sealed partial class PostgresGrainStorage : IGrainStorage, IStorageInitializer, IAsyncDisposable, IDisposable
+public sealed partial class PostgresGrainStorage : IGrainStorage, IGrainStorageQuery, IStorageInitializer, IAsyncDisposable, IDisposable
 {
     // $1..$4 are the key in every statement; positional parameters spare Npgsql from rewriting the SQL.
     private const string KeyFilter = "service_id = $1 AND grain_type = $2 AND grain_key = $3 AND state_name = $4";
@@ -28,6 +28,7 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, IStorageInitia
     private readonly string _readVersionSql;
     private readonly string _insertSql;
     private readonly string _updateSql;
+    private readonly string[] _querySql;
 
     /// <summary>Creates the provider and its connection pool; <see cref="InitializeAsync"/> must run before first use.</summary>
     /// <param name="name">The provider's registration name.</param>
@@ -74,6 +75,8 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, IStorageInitia
         _insertSql = $"INSERT INTO {table} (service_id, grain_type, grain_key, state_name, version, payload, modified_at) " +
             "VALUES ($1, $2, $3, $4, $5, $6, now()) ON CONFLICT DO NOTHING";
         _updateSql = $"UPDATE {table} SET version = $5, payload = $6, modified_at = now() WHERE {KeyFilter} AND version = $7";
+        _querySql = [CreateQuerySql(table, after: false, bounded: false), CreateQuerySql(table, after: false, bounded: true),
+            CreateQuerySql(table, after: true, bounded: false), CreateQuerySql(table, after: true, bounded: true)];
     }
 
     /// <inheritdoc />

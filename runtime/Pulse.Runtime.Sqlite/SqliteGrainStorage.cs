@@ -14,7 +14,7 @@ namespace Pulse.Runtime.Sqlite;
 /// name) in <c>grain_state</c>, the JSON payload as TEXT and an integer version that each write or
 /// clear bumps only when the writer's ETag still matches. For one host; a cluster uses PostgreSQL.
 /// </summary>
-public sealed partial class SqliteGrainStorage : IGrainStorage, IStorageInitializer, IDisposable
+public sealed partial class SqliteGrainStorage : IGrainStorage, IGrainStorageQuery, IStorageInitializer, IDisposable
 {
     private const string KeyFilter =
         "service_id = $service_id AND grain_type = $grain_type AND grain_key = $grain_key AND state_name = $state_name";

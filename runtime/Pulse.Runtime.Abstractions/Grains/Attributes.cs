@@ -21,7 +21,11 @@ public sealed class ReentrantAttribute : Attribute
 {
 }
 
-/// <summary>Lets calls to this interface method interleave with any other request of the grain.</summary>
+/// <summary>
+/// Lets calls to this interface method interleave with any other request of the grain, both ways: such a
+/// call starts even while other requests run, and while it is suspended at an <c>await</c> other
+/// requests start as if it were not there (so a long poll never holds up the write it waits for).
+/// </summary>
 [AttributeUsage(AttributeTargets.Method, Inherited = true)]
 public sealed class AlwaysInterleaveAttribute : Attribute
 {
@@ -63,4 +67,22 @@ public sealed class CollectionAgeLimitAttribute : Attribute
 
     /// <summary>The idle age after which activations are collected.</summary>
     public TimeSpan Age { get; }
+}
+
+/// <summary>
+/// Names the <see cref="IGrainServicesConfigurator"/> of a grain assembly: a silo that adds the assembly
+/// also adds the services its grains depend on, so no host can forget them.
+/// </summary>
+[AttributeUsage(AttributeTargets.Assembly, AllowMultiple = true)]
+public sealed class GrainServicesAttribute(Type configurator) : Attribute
+{
+    /// <summary>A type implementing <see cref="IGrainServicesConfigurator"/> with a parameterless constructor.</summary>
+    public Type Configurator { get; } = configurator;
+}
+
+/// <summary>Adds the silo services a grain assembly's grains depend on.</summary>
+public interface IGrainServicesConfigurator
+{
+    /// <summary>Adds the services; called once per silo that adds the assembly.</summary>
+    void ConfigureServices(Microsoft.Extensions.DependencyInjection.IServiceCollection services);
 }

@@ -169,6 +169,9 @@ public sealed class TestClusterSilo : IAsyncDisposable
     /// <summary>Activations hosted here.</summary>
     public int ActivationCount => _silo.ActivationCount;
 
+    /// <summary>Whether the grain currently has an activation on this silo.</summary>
+    public bool IsActive(GrainId grainId) => _host.Services.GetRequiredService<Catalog.ActivationCatalog>().TryGetActivation(grainId, out _);
+
     /// <summary>The Active silos in this silo's current view.</summary>
     public IReadOnlyList<SiloAddress> ActiveSilos => _silo.Cluster?.Placement.View.ActiveSilos ?? [];
 

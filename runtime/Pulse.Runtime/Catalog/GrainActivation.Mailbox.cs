@@ -13,6 +13,10 @@ internal sealed partial class GrainActivation
     private bool _mailboxPosted;
     private int _running;
     private int _runningWriters;
+
+    // Always-interleave requests in flight. They neither wait for nor hold up other requests: one that
+    // awaits (a long poll, say) must not keep the writes it waits for from starting.
+    private int _runningInterleaved;
     private bool _deactivateOnIdle;
 
     /// <summary>
@@ -114,6 +118,9 @@ internal sealed partial class GrainActivation
         if (_interleaved is { Count: > 0 })
         {
             item = _interleaved.Dequeue();
+            _running++;
+            _runningInterleaved++;
+            return item;
         }
         else if (_pending is not null && _pending.TryPeek(out object? head) && CanStartLocked(head))
         {
@@ -135,7 +142,7 @@ internal sealed partial class GrainActivation
 
     private bool CanStartLocked(object item)
     {
-        if (_running == 0 || _class.IsReentrant)
+        if (_running == _runningInterleaved || _class.IsReentrant)
         {
             return true;
         }
@@ -219,7 +226,11 @@ internal sealed partial class GrainActivation
         lock (_lock)
         {
             _running--;
-            if (!IsReadOnly(item))
+            if (item is GrainRequest { Method.AlwaysInterleave: true })
+            {
+                _runningInterleaved--;
+            }
+            else if (!IsReadOnly(item))
             {
                 _runningWriters--;
             }

@@ -35,6 +35,18 @@ public static class PulseSiloServiceCollectionExtensions
     /// <summary>Adds an assembly whose grain classes this silo hosts (the entry assembly and loaded ones are found anyway).</summary>
     public static ISiloBuilder AddGrainAssembly(this ISiloBuilder builder, Assembly assembly)
     {
+        ArgumentNullException.ThrowIfNull(assembly);
+        foreach (GrainServicesAttribute attribute in assembly.GetCustomAttributes<GrainServicesAttribute>())
+        {
+            if (Activator.CreateInstance(attribute.Configurator) is not IGrainServicesConfigurator configurator)
+            {
+                throw new InvalidOperationException(
+                    $"{attribute.Configurator} named by [GrainServices] in {assembly.GetName().Name} does not implement {nameof(IGrainServicesConfigurator)}.");
+            }
+
+            configurator.ConfigureServices(builder.Services);
+        }
+
         builder.Services.Configure<GrainAssemblyOptions>(options =>
         {
             if (!options.Assemblies.Contains(assembly))

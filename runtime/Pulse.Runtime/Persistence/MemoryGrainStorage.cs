@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pulse.Runtime.Configuration;
@@ -11,8 +12,11 @@ namespace Pulse.Runtime.Persistence;
 /// and keeps serialized JSON, so reading returns a fresh object and the stored state cannot be
 /// changed through a reference the caller kept.
 /// </summary>
-public sealed partial class MemoryGrainStorage : IGrainStorage, IStorageInitializer
+public sealed partial class MemoryGrainStorage : IGrainStorage, IGrainStorageQuery, IStorageInitializer
 {
+    // How many records a listing visits between giving the thread back.
+    private const int QueryPageSize = 500;
+
     private readonly MemoryGrainStorageStore _store;
     private readonly IGrainStateSerializer _serializer;
     private readonly string _serviceId;
@@ -140,6 +144,63 @@ public sealed partial class MemoryGrainStorage : IGrainStorage, IStorageInitiali
         catch (Exception exception)
         {
             return Task.FromException(exception);
+        }
+    }
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<StoredGrainState<TState>> QueryAsync<TState>(
+        string stateName, GrainType grainType, string keyPrefix, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(stateName);
+        if (grainType.IsDefault)
+        {
+            throw new ArgumentException("The grain type must be set.", nameof(grainType));
+        }
+
+        GrainStorageKeyRange.ValidatePrefix(keyPrefix);
+        return QueryCoreAsync<TState>(stateName, grainType, keyPrefix, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<StoredGrainState<TState>> QueryCoreAsync<TState>(
+        string stateName, GrainType grainType, string keyPrefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // The dictionary has no order, so the matching keys (not their payloads) are collected and
+        // sorted; each payload is looked up again when its turn comes, so a record cleared meanwhile is
+        // skipped and no state older than the listing is returned.
+        List<string> keys = [];
+        foreach (KeyValuePair<MemoryStorageKey, MemoryStoredRecord> pair in _store.Records)
+        {
+            MemoryStorageKey key = pair.Key;
+            if (string.Equals(key.ServiceId, _serviceId, StringComparison.Ordinal)
+                && string.Equals(key.GrainType, grainType.Value, StringComparison.Ordinal)
+                && string.Equals(key.StateName, stateName, StringComparison.Ordinal)
+                && key.GrainKey.StartsWith(keyPrefix, StringComparison.Ordinal))
+            {
+                keys.Add(key.GrainKey);
+            }
+        }
+
+        keys.Sort(GrainStorageKeyRange.Comparer);
+        int listed = 0;
+        foreach (string grainKey in keys)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_store.Records.TryGetValue(new MemoryStorageKey(_serviceId, grainType.Value, grainKey, stateName), out MemoryStoredRecord? record)
+                && record.Payload is not null)
+            {
+                yield return new StoredGrainState<TState>(
+                    new GrainId(grainType, grainKey),
+                    GrainStorageEtags.Format(record.Version),
+                    _serializer.Deserialize<TState>(record.Payload));
+            }
+
+            if (++listed % QueryPageSize == 0)
+            {
+                // A long listing gives the thread back now and then, as the SQL providers do between pages.
+                await Task.Yield();
+            }
         }
     }
 

@@ -11,7 +11,7 @@ namespace Pulse.Runtime.Hosting;
 public static class MemoryGrainStorageExtensions
 {
     /// <summary>The name of the storage provider that states without an explicit storage name use.</summary>
-    public const string DefaultStorageName = "Default";
+    public const string DefaultStorageName = GrainStorageQueries.DefaultStorageName;
 
     /// <summary>
     /// Adds an in-memory grain storage provider named <paramref name="name"/>. Calling it again with

@@ -83,7 +83,7 @@ internal sealed class PersistentState<TState> : IPersistentState<TState>, IGrain
 internal sealed class PersistentStateFactory(IServiceProvider services, IGrainStateSerializer serializer) : IPersistentStateFactory
 {
     /// <summary>The storage provider name used when a state names none.</summary>
-    public const string DefaultStorageName = "Default";
+    public const string DefaultStorageName = GrainStorageQueries.DefaultStorageName;
 
     public IPersistentState<TState> Create<TState>(IGrainContext context, string stateName, string? storageName)
     {

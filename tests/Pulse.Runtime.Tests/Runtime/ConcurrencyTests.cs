@@ -81,6 +81,23 @@ public sealed class ConcurrencyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ASuspendedAlwaysInterleaveCallDoesNotHoldUpOtherRequests()
+    {
+        // A long poll waits inside an always-interleave call for a write; the write must be able to start.
+        string key = Guid.NewGuid().ToString();
+        IProbeGrain probe = _silo.GrainFactory.GetGrain<IProbeGrain>(key);
+
+        Task waiting = probe.BlockInterleavedAsync(key);
+        Assert.Equal(1, await probe.EnterAsync(1));
+        Assert.Equal(1, await probe.ReadAsync(1));
+        Assert.False(waiting.IsCompleted);
+
+        GrainEvents.Gate(key).Release();
+        await waiting;
+        Assert.Equal(0, (await probe.GetStatsAsync()).ParallelViolations);
+    }
+
+    [Fact]
     public async Task CallingAnAmbiguousBaseInterfaceFailsWithAClearError()
     {
         IConcurrencyProbeGrain grain = _silo.GrainFactory.GetGrain<IConcurrencyProbeGrain>("x");

@@ -1,3 +1,4 @@
+using Pulse.Runtime.Persistence;
 using Pulse.Runtime.Testing;
 using Pulse.Runtime.Tests.Storage;
 
@@ -74,6 +75,34 @@ public abstract class PersistenceTests
         await using TestSilo next = await StartSiloAsync();
         Assert.Equal(2, await next.GrainFactory.GetGrain<ICounterGrain>(key).GetAsync());
     }
+
+    [Fact]
+    public async Task AGrainListsTheStoredStatesOfOtherGrainsByKeyPrefixAfterARestart()
+    {
+        string tenant = Guid.NewGuid().ToString("N");
+        await using (TestSilo first = await StartSiloAsync())
+        {
+            await first.GrainFactory.GetGrain<ICounterGrain>(tenant + "/b").AddAndWriteAsync(2);
+            await first.GrainFactory.GetGrain<ICounterGrain>(tenant + "/a").AddAndWriteAsync(1);
+            await first.GrainFactory.GetGrain<ICounterGrain>(tenant + "0/not-this-tenant").AddAndWriteAsync(9);
+            ICounterGrain cleared = first.GrainFactory.GetGrain<ICounterGrain>(tenant + "/c");
+            await cleared.AddAndWriteAsync(3);
+            await cleared.ClearAsync();
+        }
+
+        await using TestSilo second = await StartSiloAsync();
+        string[] listed = await second.GrainFactory.GetGrain<ICounterDirectoryGrain>(tenant).ListAsync();
+
+        Assert.Equal([$"{tenant}/a=1", $"{tenant}/b=2"], listed);
+    }
+}
+
+public sealed class MemoryPersistenceTests : PersistenceTests
+{
+    // Shared by every silo of a test, as the in-process cluster shares one store.
+    private readonly MemoryGrainStorageStore _store = new();
+
+    protected override void AddStorage(ISiloBuilder silo) => silo.AddMemoryGrainStorage(store: _store);
 }
 
 public sealed class SqlitePersistenceTests : PersistenceTests, IDisposable

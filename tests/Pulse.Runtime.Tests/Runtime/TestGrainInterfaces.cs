@@ -24,6 +24,10 @@ public interface IConcurrencyProbeGrain : IGrainWithStringKey
 
     /// <summary>Holds the turn until the gate named <paramref name="gateKey"/> is released.</summary>
     Task BlockAsync(string gateKey);
+
+    /// <summary>Waits (always interleaved) until the gate named <paramref name="gateKey"/> is released.</summary>
+    [AlwaysInterleave]
+    Task BlockInterleavedAsync(string gateKey);
 }
 
 [GrainType("test.probe")]
@@ -34,6 +38,14 @@ public interface IProbeGrain : IConcurrencyProbeGrain
 [GrainType("test.reentrant-probe")]
 public interface IReentrantProbeGrain : IConcurrencyProbeGrain
 {
+}
+
+/// <summary>Lists the counters keyed "{its key}/…" from storage, as the tenant cache index rebuilds itself.</summary>
+[GrainType("test.counter-directory")]
+public interface ICounterDirectoryGrain : IGrainWithStringKey
+{
+    /// <summary>"key=value" of every stored counter under this grain's key, in key order.</summary>
+    Task<string[]> ListAsync();
 }
 
 [GrainType("test.counter")]

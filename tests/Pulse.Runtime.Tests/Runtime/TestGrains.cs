@@ -39,6 +39,8 @@ public abstract class ProbeGrainBase : Grain
 
     public Task BlockAsync(string gateKey) => GrainEvents.Gate(gateKey).WaitAsync();
 
+    public Task BlockInterleavedAsync(string gateKey) => GrainEvents.Gate(gateKey).WaitAsync();
+
     private async Task<int> RunAsync(int yields)
     {
         _calls++;
@@ -127,6 +129,23 @@ public sealed class CounterGrain([PersistentState("counter")] IPersistentState<C
     {
         DeactivateOnIdle();
         return Task.CompletedTask;
+    }
+}
+
+public sealed class CounterDirectoryGrain : Grain, ICounterDirectoryGrain
+{
+    public async Task<string[]> ListAsync()
+    {
+        IGrainStorageQuery query = GrainStorageQueries.Find(ServiceProvider)
+            ?? throw new InvalidOperationException("The default grain storage cannot list stored states.");
+        List<string> entries = [];
+        await foreach (StoredGrainState<CounterState> counter in query.QueryAsync<CounterState>(
+            "counter", new GrainType("test.counter"), GetPrimaryKeyString() + "/", CancellationToken.None))
+        {
+            entries.Add($"{counter.GrainId.Key}={counter.State.Value}");
+        }
+
+        return [.. entries];
     }
 }
 

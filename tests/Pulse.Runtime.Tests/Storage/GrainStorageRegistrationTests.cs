@@ -50,6 +50,45 @@ public sealed class GrainStorageRegistrationTests
     }
 
     [Fact]
+    public void FindReturnsTheQueryOfTheNamedOrDefaultProviderAndNullWhenThereIsNone()
+    {
+        (ISiloBuilder builder, IServiceCollection services) = NewBuilder();
+        builder.AddMemoryGrainStorage();
+        builder.AddSqliteGrainStorage("local", o => o.DataSource = Path.Combine(Path.GetTempPath(), "never-opened.db"));
+        builder.AddPostgresGrainStorage("cluster", o => o.ConnectionString = "Host=127.0.0.1;Database=x");
+        services.AddKeyedSingleton<IGrainStorage>("plain", new StorageWithoutQueries());
+
+        using ServiceProvider provider = services.BuildServiceProvider();
+        Assert.Same(provider.GetRequiredKeyedService<IGrainStorage>("Default"), GrainStorageQueries.Find(provider));
+        Assert.Same(provider.GetRequiredKeyedService<IGrainStorage>("Default"), GrainStorageQueries.Find(provider, GrainStorageQueries.DefaultStorageName));
+        Assert.IsType<SqliteGrainStorage>(GrainStorageQueries.Find(provider, "local"));
+        Assert.IsType<PostgresGrainStorage>(GrainStorageQueries.Find(provider, "cluster"));
+        Assert.Null(GrainStorageQueries.Find(provider, "plain"));
+        Assert.Null(GrainStorageQueries.Find(provider, "missing"));
+        Assert.Throws<ArgumentException>(() => GrainStorageQueries.Find(provider, string.Empty));
+        Assert.Throws<ArgumentNullException>(() => GrainStorageQueries.Find(null!));
+
+        // A container without keyed services cannot hold a provider.
+        Assert.Null(GrainStorageQueries.Find(new NonKeyedServices(provider)));
+        using ServiceProvider empty = new ServiceCollection().BuildServiceProvider();
+        Assert.Null(GrainStorageQueries.Find(empty));
+    }
+
+    private sealed class StorageWithoutQueries : IGrainStorage
+    {
+        public Task ReadStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task WriteStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task ClearStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    private sealed class NonKeyedServices(IServiceProvider inner) : IServiceProvider
+    {
+        public object? GetService(Type serviceType) => inner.GetService(serviceType);
+    }
+
+    [Fact]
     public void InvalidStorageOptionsFailStartupValidation()
     {
         (ISiloBuilder builder, IServiceCollection services) = NewBuilder();

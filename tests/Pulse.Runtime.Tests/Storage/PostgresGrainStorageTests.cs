@@ -133,4 +133,109 @@ public sealed class PostgresGrainStorageTests(PostgresServerFixture fixture) : G
         Assert.True(fixture.Server.IsShared);
         await Assert.ThrowsAsync<InvalidOperationException>(() => fixture.Server.RestartAsync());
     }
+
+    [Fact]
+    public async Task KeyPrefixQueriesAreExactAndOrderedByCodePointInADatabaseWithALinguisticCollation()
+    {
+        // Production databases are usually created with a locale such as en_US.UTF-8, unlike the test
+        // server's C locale; an ICU database has the same linguistic order without an OS locale.
+        string name = "icu_" + Guid.NewGuid().ToString("N");
+        await using (var admin = new NpgsqlConnection(fixture.Server.AdminConnectionString + ";Pooling=false"))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        string connectionString = fixture.Server.GetConnectionString(name);
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            await using var probe = new NpgsqlCommand("SELECT 'a' < 'B' AND 'ë' < 'z'", connection);
+            Assert.True((bool)(await probe.ExecuteScalarAsync())!, "the database should order text linguistically");
+        }
+
+        await using PostgresGrainStorage storage = Create(ServiceId, new PostgresGrainStorageOptions { ConnectionString = connectionString });
+        await storage.InitializeAsync(CancellationToken.None);
+        await AssertPrefixQueriesAreExactAsync(storage);
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public async Task KeyPrefixQueriesAreARangeScanOfTheQueryIndexWithoutASort(bool after, bool bounded)
+    {
+        IGrainStorage storage = await CreateInitializedProviderAsync();
+        await WriteNewAsync(storage, GrainId.Create(QueryGrainType, "t1/a"), new ComplianceState());
+
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using (var off = new NpgsqlCommand("SET enable_seqscan = off", connection))
+        {
+            // A table of one row would otherwise be read sequentially, whatever its indexes.
+            await off.ExecuteNonQueryAsync();
+        }
+
+        await using var explain = new NpgsqlCommand("EXPLAIN " + PostgresGrainStorage.CreateQuerySql("\"pulse\".grain_state", after, bounded), connection);
+        foreach (string value in new[] { ServiceId, QueryGrainType, StateName, "t1/" })
+        {
+            explain.Parameters.Add(new NpgsqlParameter<string> { TypedValue = value });
+        }
+
+        explain.Parameters.Add(new NpgsqlParameter<int> { TypedValue = PostgresGrainStorage.QueryPageSize });
+        if (bounded)
+        {
+            explain.Parameters.Add(new NpgsqlParameter<string> { TypedValue = "t10" });
+        }
+
+        List<string> plan = [];
+        await using (NpgsqlDataReader reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.Add(reader.GetString(0));
+            }
+        }
+
+        string text = string.Join(Environment.NewLine, plan);
+        Assert.Contains("Index Scan using grain_state_query_idx", text);
+        Assert.DoesNotContain("Sort", text);
+        Assert.Contains(after ? "grain_key)::text > " : "grain_key)::text >= ", text);
+        Assert.Equal(bounded, text.Contains("grain_key)::text < ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ASchemaAtVersionOneMigratesToTheQueryIndexAndKeepsItsRows()
+    {
+        IGrainStorage old = await CreateInitializedProviderAsync();
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using (var downgrade = new NpgsqlCommand(
+            "DROP INDEX pulse.grain_state_query_idx; UPDATE pulse.schema_version SET version = 1 WHERE component = 'grain-storage'", connection))
+        {
+            // What a silo of the previous release left behind.
+            await downgrade.ExecuteNonQueryAsync();
+        }
+
+        await WriteNewAsync(old, GrainId.Create(QueryGrainType, "t1/before"), new ComplianceState { Name = "before" });
+        Assert.Equal(["t1/before"], await QueryKeysAsync(old, "t1/"));
+
+        IGrainStorage upgraded = await CreateInitializedProviderAsync();
+        await WriteNewAsync(upgraded, GrainId.Create(QueryGrainType, "t1/after"), new ComplianceState { Name = "after" });
+
+        await using var check = new NpgsqlCommand(
+            "SELECT (SELECT version FROM pulse.schema_version WHERE component = 'grain-storage'), to_regclass('pulse.grain_state_query_idx') IS NOT NULL",
+            connection);
+        await using (NpgsqlDataReader reader = await check.ExecuteReaderAsync())
+        {
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal(2, reader.GetInt32(0));
+            Assert.True(reader.GetBoolean(1));
+        }
+
+        Assert.Equal(["t1/after", "t1/before"], await QueryKeysAsync(upgraded, "t1/"));
+        Assert.Equal("before", (await ReadAsync(upgraded, GrainId.Create(QueryGrainType, "t1/before"))).State.Name);
+    }
 }

@@ -96,4 +96,38 @@ public sealed class SqliteGrainStorageTests : GrainStorageComplianceTests
             viaConnectionString.Dispose();
         }
     }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public async Task KeyPrefixQueriesAreARangeScanOfThePrimaryKeyWithoutASort(bool after, bool bounded)
+    {
+        await CreateInitializedProviderAsync();
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + SqliteGrainStorage.CreateQuerySql(after, bounded);
+        foreach (string name in new[] { "$service_id", "$grain_type", "$state_name", "$from", "$to", "$limit" })
+        {
+            if (command.CommandText.Contains(name, StringComparison.Ordinal))
+            {
+                command.Parameters.AddWithValue(name, name == "$limit" ? 500 : "x");
+            }
+        }
+
+        List<string> plan = [];
+        await using (SqliteDataReader reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.Add(reader.GetString(3));
+            }
+        }
+
+        string detail = Assert.Single(plan);
+        Assert.StartsWith("SEARCH grain_state USING PRIMARY KEY (service_id=? AND grain_type=? AND grain_key>", detail);
+        Assert.Equal(bounded, detail.Contains("grain_key<?", StringComparison.Ordinal));
+    }
 }

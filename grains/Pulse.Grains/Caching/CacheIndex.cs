@@ -1,0 +1,266 @@
+using Pulse.GrainInterfaces.Caching;
+
+namespace Pulse.Grains.Caching;
+
+/// <summary>
+/// A tenant's index of live cache entries, in memory in <see cref="TenantCacheGrain"/>: by key, by tag,
+/// by expiry, and per priority in least-recently-used order, so eviction picks its victims in
+/// O(victims · log n) instead of sorting the tenant's keys on every write over quota.
+/// </summary>
+internal sealed class CacheIndex
+{
+    private readonly Dictionary<string, CacheIndexRecord> _byKey = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _byTag = new(StringComparer.Ordinal);
+    private readonly SortedSet<CacheIndexRecord> _byExpiry = new(CacheIndexRecord.ExpiryOrder);
+
+    // Low, Normal, High; never_remove entries are in no eviction list.
+    private readonly SortedSet<CacheIndexRecord>[] _lru =
+        [new(CacheIndexRecord.RecencyOrder), new(CacheIndexRecord.RecencyOrder), new(CacheIndexRecord.RecencyOrder)];
+
+    /// <summary>Live entries.</summary>
+    public int Count => _byKey.Count;
+
+    /// <summary>Bytes charged.</summary>
+    public long Bytes { get; private set; }
+
+    /// <summary>Entries kept in the store.</summary>
+    public int DurableCount { get; private set; }
+
+    /// <summary>Every record (for pattern matching and heartbeats).</summary>
+    public IEnumerable<CacheIndexRecord> Records => _byKey.Values;
+
+    public CacheIndexRecord? Find(string key) => _byKey.GetValueOrDefault(key);
+
+    /// <summary>Adds or replaces the record of <paramref name="entry"/>'s key.</summary>
+    public CacheIndexRecord Upsert(CacheIndexEntry entry, int siloSlot)
+    {
+        if (_byKey.TryGetValue(entry.Key, out CacheIndexRecord? existing))
+        {
+            Unlink(existing);
+        }
+
+        var record = new CacheIndexRecord(entry, siloSlot);
+        _byKey[record.Key] = record;
+        Link(record);
+        return record;
+    }
+
+    /// <summary>Removes a key if it has <paramref name="version"/> (any version when null).</summary>
+    public CacheIndexRecord? Remove(string key, long? version = null)
+    {
+        if (!_byKey.TryGetValue(key, out CacheIndexRecord? record) || (version is { } v && record.Version != v))
+        {
+            return null;
+        }
+
+        _byKey.Remove(key);
+        Unlink(record);
+        return record;
+    }
+
+    /// <summary>Records a read reported by a silo.</summary>
+    public void Touch(in CacheTouch touch)
+    {
+        if (!_byKey.TryGetValue(touch.Key, out CacheIndexRecord? record) || record.Version != touch.Version)
+        {
+            return;
+        }
+
+        SetTimes(record, Math.Max(record.LastAccessUnixMs, touch.LastAccessUnixMs), touch.ExpiresAtUnixMs);
+    }
+
+    /// <summary>Corrects an entry's expiry (an entry said its sliding expiry moved).</summary>
+    public void SetExpiry(CacheIndexRecord record, long expiresAtUnixMs) => SetTimes(record, record.LastAccessUnixMs, expiresAtUnixMs);
+
+    /// <summary>Records whose expiry and grace are past, soonest first.</summary>
+    public List<CacheIndexRecord> PastGrace(long now, int max = int.MaxValue)
+    {
+        List<CacheIndexRecord> result = [];
+        foreach (CacheIndexRecord record in _byExpiry)
+        {
+            if (record.ExpiresAtUnixMs > now || result.Count >= max)
+            {
+                break;
+            }
+
+            if (now >= record.ExpiresAtUnixMs + record.StaleMs)
+            {
+                result.Add(record);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>How many records are past expiry and grace.</summary>
+    public int CountPastGrace(long now) => PastGrace(now).Count;
+
+    /// <summary>Keys carrying <paramref name="tag"/>.</summary>
+    public IReadOnlyCollection<string> WithTag(string tag) => _byTag.TryGetValue(tag, out HashSet<string>? keys) ? keys : [];
+
+    /// <summary>
+    /// Picks the entries to evict to free <paramref name="bytes"/>: expired ones first (soonest expiry
+    /// first), then low, normal and high priority ones, each least recently used first. Never
+    /// <paramref name="exceptKey"/> nor a never_remove entry that has not expired. Null when even all
+    /// of them would not free enough.
+    /// </summary>
+    public List<CacheIndexRecord>? SelectVictims(long bytes, long now, string? exceptKey, Func<CacheIndexRecord, bool>? filter = null, bool bestEffort = false)
+    {
+        List<CacheIndexRecord> victims = [];
+        HashSet<CacheIndexRecord> chosen = new(ReferenceEqualityComparer.Instance);
+        long freed = 0;
+        foreach (CacheIndexRecord record in _byExpiry)
+        {
+            if (freed >= bytes || record.ExpiresAtUnixMs > now)
+            {
+                break;
+            }
+
+            if (Take(record))
+            {
+                freed += record.SizeBytes;
+            }
+        }
+
+        foreach (SortedSet<CacheIndexRecord> list in _lru)
+        {
+            foreach (CacheIndexRecord record in list)
+            {
+                if (freed >= bytes)
+                {
+                    break;
+                }
+
+                if (Take(record))
+                {
+                    freed += record.SizeBytes;
+                }
+            }
+        }
+
+        return freed >= bytes || bestEffort ? victims : null;
+
+        bool Take(CacheIndexRecord record)
+        {
+            if (string.Equals(record.Key, exceptKey, StringComparison.Ordinal) || (filter is not null && !filter(record)) || !chosen.Add(record))
+            {
+                return false;
+            }
+
+            victims.Add(record);
+            return true;
+        }
+    }
+
+    private void SetTimes(CacheIndexRecord record, long lastAccess, long expiresAt)
+    {
+        if (record.LastAccessUnixMs == lastAccess && record.ExpiresAtUnixMs == expiresAt)
+        {
+            return;
+        }
+
+        // The sorted sets order by these fields: take the record out before changing them.
+        SortedSet<CacheIndexRecord>? lru = LruOf(record);
+        lru?.Remove(record);
+        if (record.ExpiresAtUnixMs != 0)
+        {
+            _byExpiry.Remove(record);
+        }
+
+        record.LastAccessUnixMs = lastAccess;
+        record.ExpiresAtUnixMs = expiresAt;
+        lru?.Add(record);
+        if (expiresAt != 0)
+        {
+            _byExpiry.Add(record);
+        }
+    }
+
+    private void Link(CacheIndexRecord record)
+    {
+        Bytes += record.SizeBytes;
+        if (record.Durable)
+        {
+            DurableCount++;
+        }
+
+        LruOf(record)?.Add(record);
+        if (record.ExpiresAtUnixMs != 0)
+        {
+            _byExpiry.Add(record);
+        }
+
+        foreach (string tag in record.Tags)
+        {
+            if (!_byTag.TryGetValue(tag, out HashSet<string>? keys))
+            {
+                _byTag[tag] = keys = new HashSet<string>(StringComparer.Ordinal);
+            }
+
+            keys.Add(record.Key);
+        }
+    }
+
+    private void Unlink(CacheIndexRecord record)
+    {
+        Bytes -= record.SizeBytes;
+        if (record.Durable)
+        {
+            DurableCount--;
+        }
+
+        LruOf(record)?.Remove(record);
+        if (record.ExpiresAtUnixMs != 0)
+        {
+            _byExpiry.Remove(record);
+        }
+
+        foreach (string tag in record.Tags)
+        {
+            if (_byTag.TryGetValue(tag, out HashSet<string>? keys) && keys.Remove(record.Key) && keys.Count == 0)
+            {
+                _byTag.Remove(tag);
+            }
+        }
+    }
+
+    private SortedSet<CacheIndexRecord>? LruOf(CacheIndexRecord record) =>
+        record.Priority == CachePriority.NeverRemove ? null : _lru[(int)record.Priority];
+}
+
+/// <summary>One entry in a <see cref="CacheIndex"/>.</summary>
+internal sealed class CacheIndexRecord(CacheIndexEntry entry, int siloSlot)
+{
+    public static readonly IComparer<CacheIndexRecord> RecencyOrder = Comparer<CacheIndexRecord>.Create(static (a, b) =>
+    {
+        int c = a.LastAccessUnixMs.CompareTo(b.LastAccessUnixMs);
+        return c != 0 ? c : string.CompareOrdinal(a.Key, b.Key);
+    });
+
+    public static readonly IComparer<CacheIndexRecord> ExpiryOrder = Comparer<CacheIndexRecord>.Create(static (a, b) =>
+    {
+        int c = a.ExpiresAtUnixMs.CompareTo(b.ExpiresAtUnixMs);
+        return c != 0 ? c : string.CompareOrdinal(a.Key, b.Key);
+    });
+
+    public string Key { get; } = entry.Key;
+
+    public long Version { get; } = entry.Version;
+
+    public long SizeBytes { get; } = entry.SizeBytes;
+
+    public CachePriority Priority { get; } = entry.Priority;
+
+    public string[] Tags { get; } = entry.Tags;
+
+    public long StaleMs { get; } = entry.StaleMs;
+
+    public bool Durable { get; } = entry.Durable;
+
+    public long ExpiresAtUnixMs { get; set; } = entry.ExpiresAtUnixMs;
+
+    public long LastAccessUnixMs { get; set; } = entry.LastAccessUnixMs;
+
+    /// <summary>Index into the grain's table of silo instances.</summary>
+    public int SiloSlot { get; set; } = siloSlot;
+}
