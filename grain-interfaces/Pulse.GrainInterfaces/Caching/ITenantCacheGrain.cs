@@ -106,6 +106,7 @@ public readonly record struct CacheTouch(
 /// <param name="Misses">Reads that found none.</param>
 /// <param name="Touches">Entries read, with their new last access and expiry.</param>
 /// <param name="EntriesHeld">How many of the tenant's entries the silo holds.</param>
+/// <param name="Lost">Memory-only entries whose activations ended (collected, moved to another silo): key and version.</param>
 [GenerateSerializer]
 public sealed record CacheActivityReport(
     [property: Id(0)] string SiloInstance,
@@ -113,7 +114,8 @@ public sealed record CacheActivityReport(
     [property: Id(2)] long Hits,
     [property: Id(3)] long Misses,
     [property: Id(4)] CacheTouch[] Touches,
-    [property: Id(5)] int EntriesHeld);
+    [property: Id(5)] int EntriesHeld,
+    [property: Id(6)] CacheTouch[]? Lost = null);
 
 /// <summary>A tenant's cache statistics.</summary>
 /// <param name="Entries">Live entries (expired ones not yet reclaimed included until reclaimed).</param>

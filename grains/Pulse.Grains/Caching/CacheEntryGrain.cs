@@ -304,8 +304,9 @@ public sealed class CacheEntryGrain(CacheSiloActivity silo) : Grain, ICacheEntry
             Release();
             if (!durable)
             {
-                // A memory-only entry ends with its activation: tell the index so its counts stay true.
-                _ = Index.RemovedAsync(CacheKey, version, CacheRemovalReason.Lost);
+                // A memory-only entry ends with its activation. The silo's next report tells the index,
+                // in one message for all of them (a silo moving thousands of entries sends no storm).
+                _activity.RecordLost(CacheKey, version);
             }
         }
 

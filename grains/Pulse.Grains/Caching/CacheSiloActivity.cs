@@ -47,9 +47,9 @@ public sealed partial class CacheSiloActivity(
             long heartbeatMs = (long)Options.HeartbeatPeriod.TotalMilliseconds;
             foreach (TenantCacheActivity tenant in _tenants.Values)
             {
-                (long hits, long misses, CacheTouch[] touches) = tenant.Drain();
+                (long hits, long misses, CacheTouch[] touches, CacheTouch[] lost) = tenant.Drain();
                 int held = tenant.EntryCount;
-                bool due = hits != 0 || misses != 0 || touches.Length != 0
+                bool due = hits != 0 || misses != 0 || touches.Length != 0 || lost.Length != 0
                     || (held > 0 && (tenant.KnownIncarnation == 0 || now - tenant.LastReportUnixMs >= heartbeatMs));
                 if (!due)
                 {
@@ -59,7 +59,7 @@ public sealed partial class CacheSiloActivity(
                 try
                 {
                     ITenantCacheGrain index = grainFactory.GetGrain<ITenantCacheGrain>(tenant.TenantId);
-                    long incarnation = await index.ReportAsync(new CacheActivityReport(InstanceId, tenant.KnownIncarnation, hits, misses, touches, held)).ConfigureAwait(false);
+                    long incarnation = await index.ReportAsync(new CacheActivityReport(InstanceId, tenant.KnownIncarnation, hits, misses, touches, held, lost)).ConfigureAwait(false);
                     tenant.LastReportUnixMs = now;
                     if (incarnation != tenant.KnownIncarnation && held > 0)
                     {
@@ -73,7 +73,7 @@ public sealed partial class CacheSiloActivity(
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
-                    tenant.Restore(hits, misses);
+                    tenant.Restore(hits, misses, lost);
                     Log.ReportFailed(logger, exception, tenant.TenantId);
                 }
             }

@@ -12,6 +12,7 @@ public sealed class TenantCacheActivity
     private readonly Lock _lock = new();
     private readonly HashSet<CacheEntryGrain> _entries = [];
     private Dictionary<string, CacheTouch> _touches = new(StringComparer.Ordinal);
+    private List<CacheTouch>? _lost;
     private long _hits;
     private long _misses;
     private long _bytes;
@@ -54,6 +55,14 @@ public sealed class TenantCacheActivity
         }
     }
 
+    internal void RecordLost(string key, long version)
+    {
+        lock (_lock)
+        {
+            (_lost ??= []).Add(new CacheTouch(key, version, 0, 0));
+        }
+    }
+
     internal void Hold(CacheEntryGrain entry, long bytesDelta)
     {
         lock (_lock)
@@ -75,30 +84,39 @@ public sealed class TenantCacheActivity
     }
 
     /// <summary>Takes the counters and touches gathered since the last call.</summary>
-    internal (long Hits, long Misses, CacheTouch[] Touches) Drain()
+    internal (long Hits, long Misses, CacheTouch[] Touches, CacheTouch[] Lost) Drain()
     {
         long hits = Interlocked.Exchange(ref _hits, 0);
         long misses = Interlocked.Exchange(ref _misses, 0);
-        Dictionary<string, CacheTouch> touches;
+        Dictionary<string, CacheTouch>? touches = null;
+        List<CacheTouch>? lost;
         lock (_lock)
         {
-            if (_touches.Count == 0)
+            if (_touches.Count != 0)
             {
-                return (hits, misses, []);
+                touches = _touches;
+                _touches = new Dictionary<string, CacheTouch>(StringComparer.Ordinal);
             }
 
-            touches = _touches;
-            _touches = new Dictionary<string, CacheTouch>(StringComparer.Ordinal);
+            lost = _lost;
+            _lost = null;
         }
 
-        return (hits, misses, [.. touches.Values]);
+        return (hits, misses, touches is null ? [] : [.. touches.Values], lost is null ? [] : [.. lost]);
     }
 
-    /// <summary>Puts counters back after a report failed, so they are not lost.</summary>
-    internal void Restore(long hits, long misses)
+    /// <summary>Puts counters and removals back after a report failed, so they are not lost.</summary>
+    internal void Restore(long hits, long misses, CacheTouch[] lost)
     {
         Interlocked.Add(ref _hits, hits);
         Interlocked.Add(ref _misses, misses);
+        if (lost.Length > 0)
+        {
+            lock (_lock)
+            {
+                (_lost ??= []).AddRange(lost);
+            }
+        }
     }
 
     /// <summary>The index records of every entry held here.</summary>

@@ -136,6 +136,11 @@ public sealed partial class TenantCacheGrain(
             _index.Touch(touch);
         }
 
+        foreach (CacheTouch lost in report.Lost ?? [])
+        {
+            _index.Remove(lost.Key, lost.Version);
+        }
+
         // A silo re-registers its entries when the answer differs from the incarnation it knows; a silo
         // whose entries this index forgot (it fell silent) gets 0 until it has registered again.
         return ValueTask.FromResult(_silos[slot].Forgotten ? 0 : _incarnation);

@@ -28,8 +28,8 @@ public sealed class CacheClusterTests
             Assert.Equal(CachePutStatus.Created, (await Entry(grains, i).PutAsync(put)).Status);
         }
 
-        // Some other tenant's keys must survive this tenant's "*".
-        await grains.GetGrain<ICacheEntryGrain>(CacheKeys.Entry("other", "k:1")).PutAsync(new CachePut("1"u8.ToArray(), CacheEntryOptions.Default));
+        // Another tenant's key (durable, so the kill cannot take it) must survive this tenant's "k:*".
+        await grains.GetGrain<ICacheEntryGrain>(CacheKeys.Entry("other", "k:1")).PutAsync(new CachePut("1"u8.ToArray(), CacheEntryOptions.Default with { Durable = true }));
 
         Assert.Equal(90, (await grains.GetGrain<ITenantCacheGrain>(Tenant).GetStatsAsync()).Entries);
         // Kill the silo of the tenant's index, so the index must be rebuilt from the store and the survivors.
