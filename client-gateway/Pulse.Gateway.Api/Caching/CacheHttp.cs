@@ -46,8 +46,8 @@ internal static class CacheHttp
             }
             else if (tags[0].Equals(EntityTagHeaderValue.Any))
             {
-                // The grain contract has no "exists with any ETag" condition; a read-then-write would race.
-                errors.Add("If-Match", "'*' is not supported; send the entry's ETag");
+                // "*": write only over a live entry, whatever its ETag (the grain checks it in the write's turn).
+                ifMatch = "*";
             }
             else
             {

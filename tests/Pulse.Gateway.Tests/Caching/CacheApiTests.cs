@@ -83,6 +83,17 @@ public sealed class CacheApiTests(CacheGatewayFixture fixture) : IClassFixture<C
     }
 
     [Fact]
+    public async Task IfMatchStarWritesOnlyOverALiveEntry()
+    {
+        using HttpClient client = await fixture.TenantClientAsync();
+        await Api.AssertProblemAsync(
+            await CacheApi.PutAsync(client, "star", "1", headers: h => h.TryAddWithoutValidation("If-Match", "*")), HttpStatusCode.PreconditionFailed);
+        Assert.Equal(HttpStatusCode.Created, (await CacheApi.PutAsync(client, "star", "1")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await CacheApi.PutAsync(client, "star", "2", headers: h => h.TryAddWithoutValidation("If-Match", "*"))).StatusCode);
+        Assert.Equal("2", await (await client.GetAsync("/api/v1/cache/star")).Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task AReadWithTheCurrentETagIsNotModified()
     {
         using HttpClient client = await fixture.TenantClientAsync();
