@@ -152,20 +152,35 @@ internal sealed partial class GrainActivation
 
     private static bool IsReadOnly(object item) => item is GrainRequest request && request.Method.ReadOnly;
 
+    /// <summary>
+    /// Runs an item and, while items complete synchronously, the items queued behind it, in a loop:
+    /// a thousand queued calls that each complete at once must not nest a thousand frames deep.
+    /// </summary>
     private void Start(object item)
     {
+        object? current = item;
+        while (current is not null && RanSynchronously(current))
+        {
+            current = FinishItem(current);
+        }
+    }
+
+    // True when the item finished at once (its bookkeeping is the caller's); false when it continues
+    // asynchronously and AwaitItemAsync finishes it.
+    private bool RanSynchronously(object item)
+    {
+        ValueTask pending;
         if (item is GrainRequest request)
         {
             if (request.CancellationToken.IsCancellationRequested)
             {
                 // The caller already gave up; don't run work nobody waits for.
                 request.Fail(new OperationCanceledException("The call was cancelled before it started.", request.CancellationToken));
-                OnItemCompleted(item);
-                return;
+                return true;
             }
 
             _catalog.Instruments.OnRequestStarted();
-            Complete(request.InvokeAsync(_grain!), item);
+            pending = request.InvokeAsync(_grain!);
         }
         else
         {
@@ -175,20 +190,17 @@ internal sealed partial class GrainActivation
                 _lastActiveTimestamp = TimeProvider.GetTimestamp();
             }
 
-            Complete(timer.RunTickAsync(), item);
+            pending = timer.RunTickAsync();
         }
-    }
 
-    private void Complete(ValueTask pending, object item)
-    {
         if (pending.IsCompleted)
         {
             ObserveSafely(pending);
-            OnItemCompleted(item);
-            return;
+            return true;
         }
 
         _ = AwaitItemAsync(pending, item);
+        return false;
     }
 
     private async ValueTask AwaitItemAsync(ValueTask pending, object item)
@@ -218,8 +230,18 @@ internal sealed partial class GrainActivation
         }
     }
 
-    /// <summary>Bookkeeping after a request or tick finished (in a turn): start the next one or continue deactivating.</summary>
+    /// <summary>After a request or tick finished asynchronously (in a turn): start what may start now.</summary>
     private void OnItemCompleted(object item)
+    {
+        if (FinishItem(item) is { } next)
+        {
+            Start(next);
+            ProcessMailbox();
+        }
+    }
+
+    /// <summary>Bookkeeping after a request or tick finished: returns the next item to start, or null (deactivation continues here).</summary>
+    private object? FinishItem(object item)
     {
         bool deactivate;
         object? next = null;
@@ -256,12 +278,10 @@ internal sealed partial class GrainActivation
         if (deactivate)
         {
             ContinueDeactivation(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "DeactivateOnIdle was called."));
+            return null;
         }
-        else if (next is not null)
-        {
-            Start(next);
-            ProcessMailbox();
-        }
+
+        return next;
     }
 
     public void DeactivateOnIdle()

@@ -81,6 +81,23 @@ public sealed class ConcurrencyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ALongQueueOfCallsThatCompleteAtOnceDoesNotOverflowTheStack()
+    {
+        // Each queued call finishes synchronously; running them must be a loop, not a recursion
+        // (before, about a thousand such calls overflowed the stack and killed the process).
+        string key = Guid.NewGuid().ToString();
+        IProbeGrain probe = _silo.GrainFactory.GetGrain<IProbeGrain>(key);
+        Task blocked = probe.BlockAsync(key);
+        Task<int>[] queued = [.. Enumerable.Range(0, 50_000).Select(_ => probe.EnterAsync(0))];
+
+        GrainEvents.Gate(key).Release();
+        await blocked;
+        int[] running = await Task.WhenAll(queued);
+        Assert.All(running, count => Assert.Equal(1, count));
+        Assert.Equal(50_000, (await probe.GetStatsAsync()).Calls);
+    }
+
+    [Fact]
     public async Task ASuspendedAlwaysInterleaveCallDoesNotHoldUpOtherRequests()
     {
         // A long poll waits inside an always-interleave call for a write; the write must be able to start.
