@@ -1,7 +1,10 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Pulse.Gateway.Api.Authentication;
+using Pulse.Gateway.Api.Caching;
 using Pulse.Gateway.Api.Problems;
 using Pulse.Gateway.Api.RateLimiting;
 using Pulse.Gateway.Api.Security;
@@ -15,8 +18,9 @@ public static class GatewayApiApplicationExtensions
 {
     /// <summary>
     /// The API's middleware, outermost first: security headers, compression, problem details for every
-    /// error, the request body limit, routing, request timeouts. Call before any endpoint mapping and
-    /// before other middleware that should see these; then call <see cref="MapPulseGatewayApi"/>.
+    /// error, routing, the request body limit (after routing, so an endpoint can carry its own limit),
+    /// request timeouts. Call before any endpoint mapping and before other middleware that should see
+    /// these; then call <see cref="MapPulseGatewayApi"/>.
     /// </summary>
     public static IApplicationBuilder UsePulseGatewayApi(this IApplicationBuilder app)
     {
@@ -24,8 +28,8 @@ public static class GatewayApiApplicationExtensions
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseResponseCompression();
         app.UseMiddleware<ProblemDetailsMiddleware>();
-        app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseRouting();
+        app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseRequestTimeouts();
         return app;
     }
@@ -49,14 +53,22 @@ public static class GatewayApiApplicationExtensions
         }).DisableRequestTimeout();
         endpoints.MapOpenApi("/openapi/{documentName}.json");
 
+        // Read here so a bad cache setting fails at start-up; its limits become endpoint metadata.
+        CacheApiOptions cache = endpoints.ServiceProvider.GetRequiredService<IOptions<CacheApiOptions>>().Value;
+
         RouteGroupBuilder admin = endpoints.MapAdminApi();
         TenantAdminEndpoints.Map(admin);
         ApiKeyAdminEndpoints.Map(admin);
+        CacheAdminEndpoints.Map(admin);
 
         RouteGroupBuilder tenant = endpoints.MapTenantApi();
         TenantSelfEndpoints.Map(tenant);
         RateLimitEndpoints.Map(endpoints.MapTenantApi("ratelimit"));
-        RateLimitEndpoints.MapLegacy(endpoints.MapTenantGroup("/api/performance"));
+        CacheEndpoints.Map(endpoints.MapTenantApi("cache"), cache);
+
+        RouteGroupBuilder performance = endpoints.MapTenantGroup("/api/performance");
+        RateLimitEndpoints.MapLegacy(performance);
+        CacheLegacyEndpoints.Map(performance, cache);
         return endpoints;
     }
 }

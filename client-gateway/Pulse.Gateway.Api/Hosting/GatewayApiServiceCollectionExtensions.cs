@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Pulse.Gateway.Api.Authentication;
+using Pulse.Gateway.Api.Caching;
 using Pulse.Gateway.Api.Json;
 using Pulse.Gateway.Api.Problems;
 using Pulse.Gateway.Api.RateLimiting;
@@ -72,6 +73,7 @@ public static class GatewayApiServiceCollectionExtensions
         }));
         services.AddHealthChecks();
         services.AddPulseRateLimiting(configuration);
+        services.AddPulseCaching(configuration);
         return services;
     }
 

@@ -3,11 +3,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
-using Pulse.Gateway.Api.Hosting;
 using Pulse.Gateway.Api.Problems;
+using Pulse.Gateway.Api.Security;
 
 namespace Pulse.Gateway.Api.Json;
 
@@ -29,10 +27,27 @@ public readonly struct JsonBody<T>
     public IResult? Problem { get; }
 }
 
+/// <summary>A request body read as bytes: an array of exactly the body's length, or the problem response to send instead.</summary>
+public readonly struct RawJsonBody
+{
+    internal RawJsonBody(byte[]? bytes, IResult? problem)
+    {
+        Bytes = bytes;
+        Problem = problem;
+    }
+
+    /// <summary>The body, owned by the caller (not pooled); null when <see cref="Problem"/> is set.</summary>
+    public byte[]? Bytes { get; }
+
+    /// <summary>The 400/413/415 problem to return instead, or null when the body was read.</summary>
+    public IResult? Problem { get; }
+}
+
 /// <summary>
 /// Reads JSON request bodies for endpoints: checks the content type (415), the size limit (413, chunked
-/// bodies included, counted while reading), JSON syntax and types (400 naming the problem and, when the
-/// JSON path names one, the field), with source-generated metadata only.
+/// bodies included, counted while reading; the endpoint's own limit when it has one, see
+/// <see cref="RequestBodyLimits"/>), JSON syntax and types (400 naming the problem and, when the JSON path
+/// names one, the field), with source-generated metadata only.
 /// </summary>
 public static class JsonBodyReader
 {
@@ -45,61 +60,24 @@ public static class JsonBodyReader
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(typeInfo);
-        HttpRequest request = context.Request;
-        bool hasBody = request.ContentLength is > 0
-            || (request.ContentLength is null && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true);
-        if (!hasBody)
+        if (CheckHeaders(context, optional, out bool empty) is { } refused)
         {
-            return optional ? default : Fail<T>(StatusCodes.Status400BadRequest, "A JSON request body is required.");
+            return new JsonBody<T>(null, refused);
         }
 
-        if (!IsJson(request.ContentType))
+        if (empty)
         {
-            return Fail<T>(
-                StatusCodes.Status415UnsupportedMediaType,
-                $"The request body must be application/json; got '{(string.IsNullOrEmpty(request.ContentType) ? "no Content-Type" : request.ContentType)}'.");
+            return default;
         }
 
-        long limit = context.RequestServices.GetService<IOptions<GatewayApiOptions>>()?.Value.MaxRequestBodyBytes ?? GatewayApiOptions.DefaultMaxRequestBodyBytes;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max(request.ContentLength ?? 4096, 256), limit + 1));
-        int length = 0;
+        (byte[]? buffer, int length, IResult? problem) = await ReadPooledAsync(context).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return new JsonBody<T>(null, problem);
+        }
+
         try
         {
-            try
-            {
-                while (true)
-                {
-                    if (length == buffer.Length)
-                    {
-                        byte[] larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, limit + 1));
-                        buffer.AsSpan(0, length).CopyTo(larger);
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = larger;
-                    }
-
-                    int read = await request.Body.ReadAsync(buffer.AsMemory(length), context.RequestAborted).ConfigureAwait(false);
-                    if (read == 0)
-                    {
-                        break;
-                    }
-
-                    length += read;
-                    if (length > limit)
-                    {
-                        return TooLarge<T>(limit);
-                    }
-                }
-            }
-            catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
-            {
-                // Kestrel's own per-request limit (set by the body-limit middleware) fired first.
-                return TooLarge<T>(limit);
-            }
-            catch (BadHttpRequestException)
-            {
-                return Fail<T>(StatusCodes.Status400BadRequest, "The request body could not be read (malformed or incomplete).");
-            }
-
             if (length == 0)
             {
                 return optional ? default : Fail<T>(StatusCodes.Status400BadRequest, "A JSON request body is required.");
@@ -116,9 +94,137 @@ public static class JsonBodyReader
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ArrayPool<byte>.Shared.Return(buffer!);
         }
     }
+
+    /// <summary>
+    /// Reads a non-empty JSON body as it was sent, without parsing it: the same content type and size
+    /// checks as <see cref="ReadAsync{T}"/>. The caller validates the JSON (it may want the bytes verbatim).
+    /// </summary>
+    public static async ValueTask<RawJsonBody> ReadBytesAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (CheckHeaders(context, optional: false, out _) is { } refused)
+        {
+            return new RawJsonBody(null, refused);
+        }
+
+        if (context.Request.ContentLength is long declared)
+        {
+            // The body-limit middleware already refused a declared length over the limit, and Kestrel ends
+            // the body at the declared length: read straight into an array of the right size.
+            byte[] bytes = new byte[declared];
+            int read = 0;
+            try
+            {
+                while (read < bytes.Length)
+                {
+                    int n = await context.Request.Body.ReadAsync(bytes.AsMemory(read), context.RequestAborted).ConfigureAwait(false);
+                    if (n == 0)
+                    {
+                        break;
+                    }
+
+                    read += n;
+                }
+            }
+            catch (BadHttpRequestException exception)
+            {
+                return new RawJsonBody(null, ReadFailure(context, exception));
+            }
+
+            return read == bytes.Length
+                ? new RawJsonBody(bytes, null)
+                : new RawJsonBody(null, ApiResults.Problem(StatusCodes.Status400BadRequest, "The request body is shorter than its Content-Length."));
+        }
+
+        (byte[]? buffer, int length, IResult? problem) = await ReadPooledAsync(context).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return new RawJsonBody(null, problem);
+        }
+
+        try
+        {
+            return length == 0
+                ? new RawJsonBody(null, ApiResults.Problem(StatusCodes.Status400BadRequest, "A JSON request body is required."))
+                : new RawJsonBody(buffer.AsSpan(0, length).ToArray(), null);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer!);
+        }
+    }
+
+    // 400 for a missing body (unless optional: then 'empty' is set), 415 for a non-JSON content type.
+    private static IResult? CheckHeaders(HttpContext context, bool optional, out bool empty)
+    {
+        HttpRequest request = context.Request;
+        bool hasBody = request.ContentLength is > 0
+            || (request.ContentLength is null && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true);
+        empty = !hasBody;
+        if (!hasBody)
+        {
+            return optional ? null : ApiResults.Problem(StatusCodes.Status400BadRequest, "A JSON request body is required.");
+        }
+
+        if (!IsJson(request.ContentType))
+        {
+            return ApiResults.Problem(
+                StatusCodes.Status415UnsupportedMediaType,
+                $"The request body must be application/json; got '{(string.IsNullOrEmpty(request.ContentType) ? "no Content-Type" : request.ContentType)}'.");
+        }
+
+        return null;
+    }
+
+    // The whole body in a pooled buffer (the caller returns it), counted against the limit while reading.
+    private static async ValueTask<(byte[]? Buffer, int Length, IResult? Problem)> ReadPooledAsync(HttpContext context)
+    {
+        HttpRequest request = context.Request;
+        (long limit, string tooLarge) = RequestBodyLimits.For(context);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max(request.ContentLength ?? 4096, 256), limit + 1));
+        int length = 0;
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    byte[] larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, limit + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                int read = await request.Body.ReadAsync(buffer.AsMemory(length), context.RequestAborted).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    return (buffer, length, null);
+                }
+
+                length += read;
+                if (length > limit)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    return (null, 0, ApiResults.Problem(StatusCodes.Status413PayloadTooLarge, tooLarge));
+                }
+            }
+        }
+        catch (BadHttpRequestException exception)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            return (null, 0, ReadFailure(context, exception));
+        }
+    }
+
+    private static IResult ReadFailure(HttpContext context, BadHttpRequestException exception) =>
+        exception.StatusCode == StatusCodes.Status413PayloadTooLarge
+
+            // Kestrel's own per-request limit (set by the body-limit middleware) fired first.
+            ? ApiResults.Problem(StatusCodes.Status413PayloadTooLarge, RequestBodyLimits.For(context).TooLargeDetail)
+            : ApiResults.Problem(StatusCodes.Status400BadRequest, "The request body could not be read (malformed or incomplete).");
 
     /// <summary>Whether a content type is JSON (<c>application/json</c>, <c>application/*+json</c>), parameters allowed.</summary>
     public static bool IsJson(string? contentType)
@@ -170,10 +276,6 @@ public static class JsonBodyReader
 
         return path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
     }
-
-    private static JsonBody<T> TooLarge<T>(long limit)
-        where T : class =>
-        Fail<T>(StatusCodes.Status413PayloadTooLarge, $"The request body exceeds the limit of {limit} bytes.");
 
     private static JsonBody<T> Fail<T>(int status, string detail)
         where T : class =>

@@ -39,6 +39,22 @@ internal static partial class GatewayApiLog
     [LoggerMessage(EventId = 9731, Level = LogLevel.Debug, Message = "Refused credentials on {Path}: {Reason}")]
     public static partial void CredentialsRefused(ILogger logger, string path, string reason);
 
+    [LoggerMessage(EventId = 9740, Level = LogLevel.Information,
+        Message = "Cache API options: MaxValueBytes={MaxValueBytes} MaxBatchBodyBytes={MaxBatchBodyBytes} MaxWait={MaxWait} MaxLease={MaxLease}")]
+    public static partial void CacheOptionsInEffect(ILogger logger, int maxValueBytes, long maxBatchBodyBytes, TimeSpan maxWait, TimeSpan maxLease);
+
+    [LoggerMessage(EventId = 9741, Level = LogLevel.Information, Message = "Tenant {TenantId}: deleted {Deleted} cache entries matching {Selector}")]
+    public static partial void CacheEntriesDeleted(ILogger logger, string tenantId, long deleted, string selector);
+
+    [LoggerMessage(EventId = 9742, Level = LogLevel.Debug, Message = "Tenant {TenantId}: cache maintenance reclaimed {Expired} expired and evicted {Evicted} entries")]
+    public static partial void CacheMaintenanceRun(ILogger logger, string tenantId, long expired, long evicted);
+
+    [LoggerMessage(EventId = 9743, Level = LogLevel.Information, Message = "Tenant {TenantId} cache quota set to {QuotaBytes} bytes (0: the default)")]
+    public static partial void TenantCacheQuotaChanged(ILogger logger, string tenantId, long quotaBytes);
+
+    [LoggerMessage(EventId = 9744, Level = LogLevel.Debug, Message = "Tenant {TenantId}: a cache write came with a lease token that is no longer the lease")]
+    public static partial void CacheLeaseLost(ILogger logger, string tenantId);
+
     [LoggerMessage(EventId = 9790, Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path} (trace {TraceId})")]
     public static partial void UnhandledError(ILogger logger, Exception exception, string method, string path, string traceId);
 }

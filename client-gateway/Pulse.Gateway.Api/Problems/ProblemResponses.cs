@@ -60,6 +60,7 @@ public static class ProblemResponses
         405 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.6",
         406 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.7",
         409 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.10",
+        412 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.13",
         413 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.14",
         415 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.16",
         422 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.21",
@@ -67,6 +68,7 @@ public static class ProblemResponses
         500 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.6.1",
         503 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.6.4",
         504 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.6.5",
+        507 => "https://www.rfc-editor.org/rfc/rfc4918#section-11.5",
         _ => "about:blank",
     };
 }

@@ -21,6 +21,9 @@ public sealed class ValidationErrors
     /// <summary>Whether any field is invalid.</summary>
     public bool HasErrors => _errors.Count > 0;
 
+    /// <summary>How many fields are invalid.</summary>
+    public int Count => _errors.Count;
+
     /// <summary>Records that <paramref name="field"/> is invalid; <paramref name="message"/> says why (e.g. "must be 1 to 100 characters").</summary>
     public ValidationErrors Add(string field, string message)
     {

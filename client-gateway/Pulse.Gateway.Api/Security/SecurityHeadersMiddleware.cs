@@ -4,8 +4,9 @@ namespace Pulse.Gateway.Api.Security;
 
 /// <summary>
 /// Adds the security headers to every response just before it starts, so error responses written by
-/// any later middleware carry them too: nosniff, no framing, no referrer, no caching of API answers,
-/// and a CSP that forbids everything for JSON (a browser opening an API URL runs nothing).
+/// any later middleware carry them too: nosniff, no framing, no referrer, no caching of API answers
+/// (unless the endpoint set its own Cache-Control, as a cache read does), and a CSP that forbids
+/// everything for JSON (a browser opening an API URL runs nothing).
 /// </summary>
 internal sealed class SecurityHeadersMiddleware(RequestDelegate next)
 {
@@ -20,7 +21,11 @@ internal sealed class SecurityHeadersMiddleware(RequestDelegate next)
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";
             headers["Referrer-Policy"] = "no-referrer";
-            headers.CacheControl = "no-store";
+            if (string.IsNullOrEmpty(headers.CacheControl))
+            {
+                headers.CacheControl = "no-store";
+            }
+
             if (response.ContentType is { } type && type.Contains("json", StringComparison.OrdinalIgnoreCase))
             {
                 headers.ContentSecurityPolicy = JsonContentSecurityPolicy;

@@ -69,6 +69,7 @@ internal static class TenantAdminEndpoints
         var errors = new ValidationErrors();
         string? name = TenantRequests.ValidateName(body.Value!.Name, errors);
         TenantQuota? quota = TenantRequests.ValidateQuota(body.Value.RequestQuota, options.Value, required: false, errors);
+        long? cacheQuota = TenantRequests.ValidateCacheQuota(body.Value.CacheQuotaBytes, errors);
         if (errors.HasErrors)
         {
             return errors.ToResult();
@@ -110,9 +111,18 @@ internal static class TenantAdminEndpoints
         }
 
         TenantProfile profile = result.Tenant ?? throw new InvalidOperationException($"Tenant {id} was not created: {result.Status}.");
-        GatewayApiLog.TenantCreated(loggers.CreateLogger(typeof(TenantAdminEndpoints)), id, key.KeyId);
+        ILogger logger = loggers.CreateLogger(typeof(TenantAdminEndpoints));
+        GatewayApiLog.TenantCreated(logger, id, key.KeyId);
+        if (cacheQuota is > 0)
+        {
+            // The tenant grain's create takes no cache quota (0, the default, is what it starts with).
+            TenantResult withQuota = await grains.GetGrain<ITenantGrain>(id).SetCacheQuotaAsync(cacheQuota.Value).WaitAsync(context.RequestAborted);
+            profile = withQuota.Tenant ?? profile;
+            GatewayApiLog.TenantCacheQuotaChanged(logger, id, cacheQuota.Value);
+        }
+
         return ApiResults.Json(
-            new CreatedTenantResponse(profile.Id, profile.Name, key.Key, key.KeyId, key.Prefix, profile.CreatedAt, profile.Disabled, TenantRequests.ToResponse(profile.RequestQuota)),
+            new CreatedTenantResponse(profile.Id, profile.Name, key.Key, key.KeyId, key.Prefix, profile.CreatedAt, profile.Disabled, TenantRequests.ToResponse(profile.RequestQuota), profile.CacheQuotaBytes),
             GatewayJsonContext.Default.CreatedTenantResponse,
             StatusCodes.Status201Created,
             TenantRequests.TenantLocation(id));
@@ -167,21 +177,48 @@ internal static class TenantAdminEndpoints
         }
 
         var errors = new ValidationErrors();
-        TenantQuota? quota = TenantRequests.ValidateQuota(body.Value!.RequestQuota, options.Value, required: true, errors);
+        UpdateTenantRequest request = body.Value!;
+        long? cacheQuota = TenantRequests.ValidateCacheQuota(request.CacheQuotaBytes, errors);
+        TenantQuota? quota = null;
+        if (request.RequestQuota is not null)
+        {
+            quota = TenantRequests.ValidateQuota(request.RequestQuota, options.Value, required: true, errors);
+        }
+        else if (request.CacheQuotaBytes is null)
+        {
+            errors.Add("requestQuota", "is required unless cacheQuotaBytes is given (a PATCH changes at least one of them)");
+        }
         if (errors.HasErrors)
         {
             return errors.ToResult();
         }
 
-        TenantResult result = await grains.GetGrain<ITenantGrain>(id).SetRequestQuotaAsync(quota!).WaitAsync(context.RequestAborted);
-        if (result.Status == TenantStatus.Ok)
+        ITenantGrain tenant = grains.GetGrain<ITenantGrain>(id);
+        ILogger logger = loggers.CreateLogger(typeof(TenantAdminEndpoints));
+        TenantResult? result = null;
+        if (quota is not null)
         {
+            result = await tenant.SetRequestQuotaAsync(quota).WaitAsync(context.RequestAborted);
+            if (result.Status != TenantStatus.Ok)
+            {
+                return Respond(result, id);
+            }
+
             // The quota travels in the cached TenantContext: drop it so this gateway applies the new one now.
             cache.InvalidateTenant(id);
-            GatewayApiLog.TenantQuotaChanged(loggers.CreateLogger(typeof(TenantAdminEndpoints)), id, quota!.Limit, quota.WindowMs);
+            GatewayApiLog.TenantQuotaChanged(logger, id, quota.Limit, quota.WindowMs);
         }
 
-        return Respond(result, id);
+        if (cacheQuota is { } cacheQuotaBytes)
+        {
+            result = await tenant.SetCacheQuotaAsync(cacheQuotaBytes).WaitAsync(context.RequestAborted);
+            if (result.Status == TenantStatus.Ok)
+            {
+                GatewayApiLog.TenantCacheQuotaChanged(logger, id, cacheQuotaBytes);
+            }
+        }
+
+        return Respond(result!, id);
     }
 
     private static async Task<IResult> SetDisabledAsync(HttpContext context, string id, bool disabled, [FromServices] IGrainFactory grains, [FromServices] ApiKeyCache cache, [FromServices] ILoggerFactory loggers)

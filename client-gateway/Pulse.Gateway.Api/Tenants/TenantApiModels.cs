@@ -21,13 +21,19 @@ public sealed class CreateTenantRequest
 
     /// <summary>Request quota; the configured default when absent.</summary>
     public RequestQuotaBody? RequestQuota { get; set; }
+
+    /// <summary>Cache memory quota in bytes, 0 or more; absent or 0 for the silos' configured default.</summary>
+    public long? CacheQuotaBytes { get; set; }
 }
 
-/// <summary>Body of <c>PATCH /api/v1/admin/tenants/{id}</c>: the fields to change.</summary>
+/// <summary>Body of <c>PATCH /api/v1/admin/tenants/{id}</c>: the fields to change, at least one.</summary>
 public sealed class UpdateTenantRequest
 {
     /// <summary>The new request quota.</summary>
     public RequestQuotaBody? RequestQuota { get; set; }
+
+    /// <summary>The new cache memory quota in bytes; 0 for the silos' configured default.</summary>
+    public long? CacheQuotaBytes { get; set; }
 }
 
 /// <summary>Optional body of <c>POST /api/v1/admin/tenants/{id}/keys/{keyId}/rotate</c>.</summary>
@@ -49,7 +55,8 @@ public sealed record RequestQuotaResponse(long Limit, long WindowMs);
 /// <param name="Disabled">Whether its keys are refused.</param>
 /// <param name="RequestQuota">Its request quota.</param>
 /// <param name="ActiveKeys">How many of its keys work.</param>
-public sealed record TenantResponse(string Id, string Name, DateTimeOffset CreatedAt, bool Disabled, RequestQuotaResponse RequestQuota, int ActiveKeys);
+/// <param name="CacheQuotaBytes">Its cache memory quota in bytes; 0 means the silos' configured default.</param>
+public sealed record TenantResponse(string Id, string Name, DateTimeOffset CreatedAt, bool Disabled, RequestQuotaResponse RequestQuota, int ActiveKeys, long CacheQuotaBytes);
 
 /// <summary>A new tenant with its first API key, shown this once.</summary>
 /// <param name="Id">The tenant id.</param>
@@ -60,7 +67,8 @@ public sealed record TenantResponse(string Id, string Name, DateTimeOffset Creat
 /// <param name="CreatedAt">When it was created.</param>
 /// <param name="Disabled">Always false.</param>
 /// <param name="RequestQuota">Its request quota.</param>
-public sealed record CreatedTenantResponse(string Id, string Name, string ApiKey, string KeyId, string KeyPrefix, DateTimeOffset CreatedAt, bool Disabled, RequestQuotaResponse RequestQuota);
+/// <param name="CacheQuotaBytes">Its cache memory quota in bytes; 0 means the silos' configured default.</param>
+public sealed record CreatedTenantResponse(string Id, string Name, string ApiKey, string KeyId, string KeyPrefix, DateTimeOffset CreatedAt, bool Disabled, RequestQuotaResponse RequestQuota, long CacheQuotaBytes);
 
 /// <summary>A tenant in the tenant list.</summary>
 /// <param name="Id">The tenant id.</param>

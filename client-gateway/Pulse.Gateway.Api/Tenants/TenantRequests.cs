@@ -65,10 +65,22 @@ internal static class TenantRequests
         return valid ? new TenantQuota(body.Limit!.Value, body.WindowMs!.Value) : null;
     }
 
+    /// <summary>The cache quota when given: 0 or more bytes (0: the default), or an error on <c>cacheQuotaBytes</c>.</summary>
+    public static long? ValidateCacheQuota(long? bytes, ValidationErrors errors)
+    {
+        if (bytes is < 0)
+        {
+            errors.Add("cacheQuotaBytes", "must be 0 (the configured default) or more bytes");
+            return null;
+        }
+
+        return bytes;
+    }
+
     public static RequestQuotaResponse ToResponse(TenantQuota quota) => new(quota.Limit, quota.WindowMs);
 
     public static TenantResponse ToResponse(TenantProfile profile) =>
-        new(profile.Id, profile.Name, profile.CreatedAt, profile.Disabled, ToResponse(profile.RequestQuota), profile.ActiveKeys);
+        new(profile.Id, profile.Name, profile.CreatedAt, profile.Disabled, ToResponse(profile.RequestQuota), profile.ActiveKeys, profile.CacheQuotaBytes);
 
     public static ApiKeyResponse ToResponse(ApiKeyInfo key, DateTimeOffset now) =>
         new(key.KeyId, key.Prefix, key.CreatedAt, key.RevokedAt, key.RevokedAt is { } revokedAt && revokedAt <= now);
