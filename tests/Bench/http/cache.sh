@@ -437,9 +437,11 @@ prepare_pulse() {
   API_KEY=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["apiKey"])' "$out" 2>/dev/null) \
     || { show_log "$out"; die "$peer: the tenant answer has no apiKey (body in $out)"; }
 
-  # The key space, in batches of 1,000 through mset: the same values the PUT run writes (a JSON string
-  # of VALUE_BYTES bytes, no ttl, memory only).
-  log "$peer: writing $KEYS keys with $VALUE_BYTES-byte values (mset, 1,000 a request)"
+  # The key space, in batches of 100 through mset: the same values the PUT run writes (a JSON string
+  # of VALUE_BYTES bytes, no ttl, memory only). Not 1,000 (mset's limit): on the cluster each new entry
+  # grain reads PostgreSQL as it activates, and 1,000 activations at once exhaust its connections
+  # ("53300: sorry, too many clients already", a 500).
+  log "$peer: writing $KEYS keys with $VALUE_BYTES-byte values (mset, 100 a request)"
   python3 - "$gateway" "$API_KEY" "$KEYS" "$VALUE_BYTES" >"$RESULTS/$peer-populate.log" 2>&1 <<'EOF' || { show_log "$RESULTS/$peer-populate.log"; die "$peer: writing the key space failed: $([ -f "$RESULTS/$peer-populate.log" ] && tail -n 1 "$RESULTS/$peer-populate.log")"; }
 import http.client, json, sys, urllib.parse
 gateway, api_key, keys, size = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
@@ -448,8 +450,8 @@ conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
 value = "x" * (size - 2)  # JSON string: the quotes make it size bytes
 headers = {"Authorization": "Bearer " + api_key, "Content-Type": "application/json"}
 written = 0
-for start in range(0, keys, 1000):
-    entries = [{"key": "k%d" % i, "value": value} for i in range(start, min(keys, start + 1000))]
+for start in range(0, keys, 100):
+    entries = [{"key": "k%d" % i, "value": value} for i in range(start, min(keys, start + 100))]
     conn.request("POST", "/api/v1/cache/mset", json.dumps({"entries": entries}), headers)
     response = conn.getresponse()
     body = response.read()
