@@ -3,8 +3,8 @@ using Pulse.Runtime.Hosting;
 using Pulse.Runtime.Testing;
 
 // Usage: dotnet run -c Release --project tests/Bench -- <scenario> [seconds]
-// Scenarios: local-calls, transport, client-calls, forwarded-calls, activation-memory, storage-sqlite,
-// storage-postgres, all; and client-latency <calls/s> [seconds] [runs], an open loop at a fixed rate.
+// Scenarios: local-calls, transport, client-calls, forwarded-calls, activation-memory, cache-memory,
+// storage-sqlite, storage-postgres, all; and client-latency <calls/s> [seconds] [runs], an open loop at a fixed rate.
 string scenario = args.Length > 0 ? args[0] : "all";
 TimeSpan duration = TimeSpan.FromSeconds(args.Length > 1 && int.TryParse(args[1], out int seconds) ? seconds : 5);
 if (scenario == "client-latency")
@@ -42,6 +42,9 @@ switch (scenario)
     case "activation-memory":
         await ActivationMemoryScenario.RunAsync(count: 100_000);
         break;
+    case "cache-memory":
+        await CacheMemoryScenario.RunAsync(count: 100_000);
+        break;
     case "storage-sqlite":
         await RunSqliteAsync(duration);
         break;
@@ -54,11 +57,12 @@ switch (scenario)
         await ClientCallsScenario.RunAsync(duration, grainCount: 10_000);
         await ForwardedCallsScenario.RunAsync(duration, grainCount: 10_000);
         await ActivationMemoryScenario.RunAsync(count: 100_000);
+        await CacheMemoryScenario.RunAsync(count: 100_000);
         await RunSqliteAsync(duration);
         await RunPostgresAsync(duration);
         break;
     default:
-        Console.Error.WriteLine($"unknown scenario '{scenario}'; use local-calls, transport, client-calls, forwarded-calls, activation-memory, storage-sqlite, storage-postgres or all");
+        Console.Error.WriteLine($"unknown scenario '{scenario}'; use local-calls, transport, client-calls, forwarded-calls, activation-memory, cache-memory, storage-sqlite, storage-postgres or all");
         return 2;
 }
 
