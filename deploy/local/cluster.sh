@@ -43,7 +43,9 @@ as_pg() {
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
 pg_port() { cat "$DIR/pg.port"; }
-connection_string() { echo "Host=127.0.0.1;Port=$(pg_port);Username=postgres;Database=pulse;Pooling=true"; }
+# Each silo and the gateway pool at most 20 connections, so 3 silos and a gateway stay under
+# PostgreSQL's default max_connections (100) even when every cache entry activation reads the store.
+connection_string() { echo "Host=127.0.0.1;Port=$(pg_port);Username=postgres;Database=pulse;Pooling=true;Maximum Pool Size=20"; }
 
 # psql is a client tool: Debian puts it on PATH (a wrapper), not always next to the server binaries.
 psql_bin() { if [ -x "$(pg_bin)/psql" ]; then echo "$(pg_bin)/psql"; else command -v psql || die "psql not found; install it with: apt-get install -y postgresql-client"; fi; }
