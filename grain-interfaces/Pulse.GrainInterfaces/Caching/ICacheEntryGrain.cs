@@ -10,7 +10,11 @@ namespace Pulse.GrainInterfaces.Caching;
 [GrainType("cache.entry")]
 public interface ICacheEntryGrain : IGrainWithStringKey
 {
-    /// <summary>Reads the entry. With <paramref name="leaseMs"/> &gt; 0, a miss or stale hit grants a lease to this caller unless another caller holds one.</summary>
+    /// <summary>
+    /// Reads the entry. With <paramref name="leaseMs"/> &gt; 0, a miss or stale hit grants a lease to this caller unless another caller holds one.
+    /// Idempotent: a read retried after its silo died at worst grants a lease the first attempt's silo took with it.
+    /// </summary>
+    [Idempotent]
     ValueTask<CacheGetResult> GetAsync(long leaseMs);
 
     /// <summary>
@@ -33,6 +37,7 @@ public interface ICacheEntryGrain : IGrainWithStringKey
     /// the index back. Runs beside other requests, so an entry waiting on its tenant never deadlocks it.
     /// </summary>
     [AlwaysInterleave]
+    [Idempotent]
     ValueTask<CacheEvictResult> EvictAsync(long version, CacheRemovalReason reason);
 }
 
