@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Npgsql;
 using NpgsqlTypes;
 using Pulse.Runtime.Persistence;
@@ -13,17 +12,11 @@ public sealed partial class PostgresGrainStorage
 
     /// <inheritdoc />
     public IAsyncEnumerable<StoredGrainState<TState>> QueryAsync<TState>(
-        string stateName, GrainType grainType, string keyPrefix, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(stateName);
-        if (grainType.IsDefault)
-        {
-            throw new ArgumentException("The grain type must be set.", nameof(grainType));
-        }
-
-        string? upperBound = GrainStorageKeyRange.UpperBound(keyPrefix);
-        return QueryCoreAsync<TState>(stateName, grainType, keyPrefix, upperBound, cancellationToken);
-    }
+        string stateName, GrainType grainType, string keyPrefix, CancellationToken cancellationToken) =>
+        GrainStorageKeysetListing.QueryAsync<TState>(
+            stateName, grainType, keyPrefix, QueryPageSize, _serializer,
+            (page, from, after, upperBound, token) => ReadPageAsync(page, stateName, grainType, from, after, upperBound, token),
+            cancellationToken);
 
     /// <summary>
     /// The statement of one page, for <c>grain_state_query_idx</c> (schema version 2): equality on
@@ -41,40 +34,8 @@ public sealed partial class PostgresGrainStorage
         (bounded ? "AND grain_key COLLATE \"C\" < $6 " : string.Empty) +
         "AND payload IS NOT NULL ORDER BY grain_key COLLATE \"C\" LIMIT $5";
 
-    private async IAsyncEnumerable<StoredGrainState<TState>> QueryCoreAsync<TState>(
-        string stateName, GrainType grainType, string keyPrefix, string? upperBound, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        List<StoredRow> page = new(QueryPageSize);
-        string from = keyPrefix;
-        bool after = false;
-        while (true)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-
-            // One statement per page, its connection back in the pool before the caller sees a row: a
-            // slow consumer (a grain calling other grains per entry) holds no connection and no
-            // snapshot. Keyset paging keeps every page an index range scan however deep it is.
-            page.Clear();
-            await ReadPageAsync(page, stateName, grainType, from, after, upperBound, cancellationToken).ConfigureAwait(false);
-            foreach (StoredRow row in page)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                yield return new StoredGrainState<TState>(
-                    new GrainId(grainType, row.Key), GrainStorageEtags.Format(row.Version), _serializer.Deserialize<TState>(row.Payload));
-            }
-
-            if (page.Count < QueryPageSize)
-            {
-                yield break;
-            }
-
-            from = page[^1].Key;
-            after = true;
-        }
-    }
-
     private async Task ReadPageAsync(
-        List<StoredRow> page, string stateName, GrainType grainType, string from, bool after, string? upperBound, CancellationToken cancellationToken)
+        List<StoredGrainRow> page, string stateName, GrainType grainType, string from, bool after, string? upperBound, CancellationToken cancellationToken)
     {
         await using NpgsqlCommand command = _dataSource.CreateCommand(_querySql[(after ? 2 : 0) + (upperBound is null ? 0 : 1)]);
         command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = _serviceId });
@@ -90,13 +51,10 @@ public sealed partial class PostgresGrainStorage
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            page.Add(new StoredRow(
+            page.Add(new StoredGrainRow(
                 reader.GetString(0),
                 reader.GetInt32(1),
                 await reader.GetFieldValueAsync<byte[]>(2, cancellationToken).ConfigureAwait(false)));
         }
     }
-
-    /// <summary>One row of a page, kept as JSON until the caller reaches it.</summary>
-    private readonly record struct StoredRow(string Key, int Version, byte[] Payload);
 }

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using Pulse.Runtime.Persistence;
 using Pulse.Runtime.Storage;
@@ -16,17 +15,11 @@ public sealed partial class SqliteGrainStorage
 
     /// <inheritdoc />
     public IAsyncEnumerable<StoredGrainState<TState>> QueryAsync<TState>(
-        string stateName, GrainType grainType, string keyPrefix, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(stateName);
-        if (grainType.IsDefault)
-        {
-            throw new ArgumentException("The grain type must be set.", nameof(grainType));
-        }
-
-        string? upperBound = GrainStorageKeyRange.UpperBound(keyPrefix);
-        return QueryCoreAsync<TState>(stateName, grainType, keyPrefix, upperBound, cancellationToken);
-    }
+        string stateName, GrainType grainType, string keyPrefix, CancellationToken cancellationToken) =>
+        GrainStorageKeysetListing.QueryAsync<TState>(
+            stateName, grainType, keyPrefix, QueryPageSize, _serializer,
+            (page, from, after, upperBound, token) => ReadPageAsync(page, stateName, grainType, from, after, upperBound, token),
+            cancellationToken);
 
     /// <summary>
     /// The statement of one page: the key range through the primary key (service_id, grain_type,
@@ -44,41 +37,10 @@ public sealed partial class SqliteGrainStorage
 
     private static int QuerySqlIndex(bool after, bool bounded) => (after ? 2 : 0) + (bounded ? 1 : 0);
 
-    private async IAsyncEnumerable<StoredGrainState<TState>> QueryCoreAsync<TState>(
-        string stateName, GrainType grainType, string keyPrefix, string? upperBound, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        List<StoredRow> page = new(QueryPageSize);
-        string from = keyPrefix;
-        bool after = false;
-        while (true)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-
-            // Each page is read on a connection of its own that is returned before the caller sees a
-            // row, so a slow consumer holds neither a connection nor a read snapshot that keeps the WAL
-            // from being checkpointed. Keyset paging keeps every page an index range scan.
-            page.Clear();
-            await ReadPageAsync(page, stateName, grainType, from, after, upperBound, cancellationToken).ConfigureAwait(false);
-            foreach (StoredRow row in page)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                yield return new StoredGrainState<TState>(
-                    new GrainId(grainType, row.Key), GrainStorageEtags.Format(row.Version), _serializer.Deserialize<TState>(row.Payload));
-            }
-
-            if (page.Count < QueryPageSize)
-            {
-                yield break;
-            }
-
-            from = page[^1].Key;
-            after = true;
-        }
-    }
-
     private async Task ReadPageAsync(
-        List<StoredRow> page, string stateName, GrainType grainType, string from, bool after, string? upperBound, CancellationToken cancellationToken)
+        List<StoredGrainRow> page, string stateName, GrainType grainType, string from, bool after, string? upperBound, CancellationToken cancellationToken)
     {
+        // A connection of its own per page: no read snapshot outlives the page to keep the WAL from being checkpointed.
         await using SqliteConnection connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using SqliteCommand command = connection.CreateCommand();
         command.CommandText = QuerySql[QuerySqlIndex(after, upperBound is not null)];
@@ -95,10 +57,7 @@ public sealed partial class SqliteGrainStorage
         await using SqliteDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            page.Add(new StoredRow(reader.GetString(0), reader.GetInt32(1), reader.GetFieldValue<byte[]>(2)));
+            page.Add(new StoredGrainRow(reader.GetString(0), reader.GetInt32(1), reader.GetFieldValue<byte[]>(2)));
         }
     }
-
-    /// <summary>One row of a page, kept as JSON until the caller reaches it.</summary>
-    private readonly record struct StoredRow(string Key, int Version, byte[] Payload);
 }

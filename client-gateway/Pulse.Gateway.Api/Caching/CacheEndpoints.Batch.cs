@@ -38,9 +38,14 @@ internal static partial class CacheEndpoints
         var seen = new HashSet<string>(keys.Count, StringComparer.Ordinal);
         for (int i = 0; i < keys.Count; i++)
         {
-            if (CacheInput.Key($"keys[{i}]", keys[i], errors) is { } key && seen.Add(key))
+            // The field name is formatted only for a bad key: mget is a hot path.
+            if (CacheLimits.ValidateKey(keys[i]) is not null)
             {
-                distinct.Add(key);
+                CacheInput.Key($"keys[{i}]", keys[i], errors);
+            }
+            else if (seen.Add(keys[i]!))
+            {
+                distinct.Add(keys[i]!);
             }
         }
 

@@ -23,7 +23,6 @@ public sealed class CacheEntryGrain(CacheSiloActivity silo) : Grain, ICacheEntry
 {
     /// <summary>The name of a durable entry's record in the grain store.</summary>
     internal const string StateName = "entry";
-    private const string StorageName = "Default";
 
     // How long an entry without expiry keeps its activation: effectively for ever.
     private static readonly TimeSpan NoExpiryKeepAlive = TimeSpan.FromDays(3650);
@@ -455,7 +454,7 @@ public sealed class CacheEntryGrain(CacheSiloActivity silo) : Grain, ICacheEntry
         return version;
     }
 
-    private IGrainStorage? Storage => ServiceProvider.GetKeyedService<IGrainStorage>(StorageName);
+    private IGrainStorage? Storage => ServiceProvider.GetKeyedService<IGrainStorage>(GrainStorageQueries.DefaultStorageName);
 
     private async Task PersistAsync(byte[] value, CacheEntryOptions options, long version, long now, long expiresAt)
     {

@@ -181,9 +181,14 @@ public sealed partial class TenantCacheGrain(
                 throw new ArgumentException(error, nameof(pattern));
             }
 
-            matches = CacheGlob.IsLiteral(pattern!)
-                ? [.. new[] { _index.Find(pattern!) }.OfType<CacheIndexRecord>()]
-                : [.. _index.Records.Where(record => CacheGlob.IsMatch(pattern, record.Key))];
+            if (!CacheGlob.IsLiteral(pattern!))
+            {
+                matches = [.. _index.Records.Where(record => CacheGlob.IsMatch(pattern, record.Key))];
+            }
+            else
+            {
+                matches = _index.Find(pattern!) is { } record ? [record] : [];
+            }
         }
 
         foreach (CacheIndexRecord record in matches)
