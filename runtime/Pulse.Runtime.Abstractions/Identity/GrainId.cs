@@ -13,7 +13,11 @@ public readonly struct GrainId : IEquatable<GrainId>
     /// <summary>The longest key accepted, in UTF-16 characters; keys are names, not payloads.</summary>
     public const int MaxKeyLength = 4096;
 
+    // The type is kept as its two parts rather than as a GrainType field: the struct's padding would
+    // make every grain id 32 bytes instead of 24, and a grain id sits in every activation and catalog entry.
+    private readonly string? _typeValue;
     private readonly string? _key;
+    private readonly uint _typeHash;
 
     /// <summary>Creates a grain id.</summary>
     /// <exception cref="ArgumentException">The type is default, or the key is null, empty or too long.</exception>
@@ -30,13 +34,14 @@ public readonly struct GrainId : IEquatable<GrainId>
             throw new ArgumentException($"A grain key may have at most {MaxKeyLength} characters; this one has {key.Length}.", nameof(key));
         }
 
-        Type = type;
+        _typeValue = type.Value;
+        _typeHash = type.Hash;
         _key = key;
         UniformHash = StableHash.Compute(key, type.Hash);
     }
 
     /// <summary>The grain type.</summary>
-    public GrainType Type { get; }
+    public GrainType Type => _typeValue is null ? default : new GrainType(_typeValue, _typeHash);
 
     /// <summary>The key that names this grain within its type.</summary>
     public string Key => _key ?? string.Empty;
@@ -53,7 +58,7 @@ public readonly struct GrainId : IEquatable<GrainId>
     public bool Equals(GrainId other) =>
         UniformHash == other.UniformHash
         && string.Equals(_key, other._key, StringComparison.Ordinal)
-        && Type.Equals(other.Type);
+        && string.Equals(_typeValue, other._typeValue, StringComparison.Ordinal);
 
     public override bool Equals(object? obj) => obj is GrainId other && Equals(other);
 

@@ -18,6 +18,13 @@ public readonly struct GrainType : IEquatable<GrainType>
     }
 
     /// <summary>The alias, for example <c>ratelimiter</c>.</summary>
+    // Rebuilds a type from a grain id's parts; the value is already interned or canonical there.
+    internal GrainType(string value, uint hash)
+    {
+        _value = value;
+        Hash = hash;
+    }
+
     public string Value => _value ?? string.Empty;
 
     /// <summary>The stable hash of <see cref="Value"/>.</summary>

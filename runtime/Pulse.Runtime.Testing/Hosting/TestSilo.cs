@@ -71,6 +71,19 @@ public sealed class TestSilo : IAsyncDisposable
             $"grain {grainId} has no running or queued work");
     }
 
+    /// <summary>
+    /// Deactivates the grain's activation here (as DeactivateOnIdle would, state written first) and
+    /// waits until it is gone; does nothing when the grain is not active here.
+    /// </summary>
+    public async Task DeactivateAsync(GrainId grainId)
+    {
+        if (Catalog.TryGetActivation(grainId, out GrainActivation? activation))
+        {
+            activation.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "Deactivated by a test."));
+            await activation.WaitForDeactivationAsync();
+        }
+    }
+
     /// <summary>Runs idle collection now instead of waiting for the next quantum; returns how many were asked to deactivate.</summary>
     public int CollectIdleActivations() => Catalog.CollectIdleActivations();
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,9 +11,9 @@ namespace Pulse.Runtime.Catalog;
 /// The activations of one silo, keyed by grain id. Creates an activation on a grain's first call,
 /// collects idle ones every quantum, and deactivates everything at shutdown.
 /// </summary>
-internal sealed class ActivationCatalog : IDisposable, Routing.IGrainRequestDispatcher
+internal sealed class ActivationCatalog : IDisposable, Routing.IGrainRequestDispatcher, ILocalActivations
 {
-    private readonly ConcurrentDictionary<GrainId, GrainActivation> _activations = new();
+    private readonly ActivationTable _activations = new();
     private readonly GrainClassRegistry _classes;
     private readonly Lazy<IGrainFactory> _grainFactory;
     private ITimer? _collector;
@@ -31,6 +30,10 @@ internal sealed class ActivationCatalog : IDisposable, Routing.IGrainRequestDisp
     {
         Services = services;
         _classes = classes;
+        foreach (GrainClassInfo grainClass in classes.Classes)
+        {
+            grainClass.Bind(this);
+        }
         TimeProvider = timeProvider;
         CollectionOptions = collectionOptions.Value;
         Instruments = instruments;
@@ -92,7 +95,7 @@ internal sealed class ActivationCatalog : IDisposable, Routing.IGrainRequestDisp
                 }
 
                 var created = new GrainActivation(this, grainId, grainClass);
-                activation = _activations.GetOrAdd(grainId, created);
+                activation = _activations.GetOrAdd(created);
                 if (ReferenceEquals(activation, created))
                 {
                     created.Activate();
@@ -105,7 +108,7 @@ internal sealed class ActivationCatalog : IDisposable, Routing.IGrainRequestDisp
             }
 
             // The activation finished deactivating between lookup and enqueue; drop it and retry.
-            _activations.TryRemove(new KeyValuePair<GrainId, GrainActivation>(grainId, activation));
+            _activations.TryRemove(activation);
         }
     }
 
@@ -115,7 +118,7 @@ internal sealed class ActivationCatalog : IDisposable, Routing.IGrainRequestDisp
     /// <summary>Removes a deactivated activation and re-dispatches the requests that were still queued in it.</summary>
     public void OnDeactivated(GrainActivation activation, List<GrainRequest> queued)
     {
-        _activations.TryRemove(new KeyValuePair<GrainId, GrainActivation>(activation.GrainId, activation));
+        _activations.TryRemove(activation);
         Routing.IGrainRequestDispatcher dispatcher = Redispatcher ?? this;
         foreach (GrainRequest request in queued)
         {
@@ -124,18 +127,31 @@ internal sealed class ActivationCatalog : IDisposable, Routing.IGrainRequestDisp
     }
 
     public void OnActivationFailed(GrainActivation activation) =>
-        _activations.TryRemove(new KeyValuePair<GrainId, GrainActivation>(activation.GrainId, activation));
+        _activations.TryRemove(activation);
+
+    /// <inheritdoc />
+    public IEnumerable<TGrain> GetGrains<TGrain>()
+        where TGrain : class
+    {
+        foreach (GrainActivation activation in _activations)
+        {
+            if (activation.GrainInstance is TGrain grain)
+            {
+                yield return grain;
+            }
+        }
+    }
 
     /// <summary>Deactivates every activation whose idle time exceeds its collection age.</summary>
     public int CollectIdleActivations()
     {
         long now = TimeProvider.GetTimestamp();
         int collected = 0;
-        foreach (KeyValuePair<GrainId, GrainActivation> entry in _activations)
+        foreach (GrainActivation activation in _activations)
         {
-            if (entry.Value.IsIdle(now))
+            if (activation.IsIdle(now))
             {
-                entry.Value.Deactivate(new DeactivationReason(DeactivationReasonCode.ActivationIdle, "Idle for longer than the collection age."));
+                activation.Deactivate(new DeactivationReason(DeactivationReasonCode.ActivationIdle, "Idle for longer than the collection age."));
                 collected++;
             }
         }
@@ -153,11 +169,11 @@ internal sealed class ActivationCatalog : IDisposable, Routing.IGrainRequestDisp
     {
         var reason = new DeactivationReason(DeactivationReasonCode.OwnershipChanged, "The grain is now owned by another silo.");
         int count = 0;
-        foreach (KeyValuePair<GrainId, GrainActivation> entry in _activations)
+        foreach (GrainActivation activation in _activations)
         {
-            if (!isOwnedHere(entry.Key))
+            if (!isOwnedHere(activation.GrainId))
             {
-                entry.Value.Deactivate(reason);
+                activation.Deactivate(reason);
                 count++;
             }
         }
@@ -172,10 +188,10 @@ internal sealed class ActivationCatalog : IDisposable, Routing.IGrainRequestDisp
         _collector?.Dispose();
         var reason = new DeactivationReason(DeactivationReasonCode.ShuttingDown, "The silo is shutting down.");
         List<Task> waits = [];
-        foreach (KeyValuePair<GrainId, GrainActivation> entry in _activations)
+        foreach (GrainActivation activation in _activations)
         {
-            entry.Value.Deactivate(reason);
-            waits.Add(entry.Value.WaitForDeactivationAsync());
+            activation.Deactivate(reason);
+            waits.Add(activation.WaitForDeactivationAsync());
         }
 
         RuntimeLog.DeactivatingAll(Logger, waits.Count);

@@ -7,10 +7,7 @@ internal sealed partial class GrainActivation
 {
     private static readonly SendOrPostCallback s_activate = static state => _ = ((GrainActivation)state!).ActivateAsync();
 
-    private DeactivationReason _deactivationReason;
-    private DeactivationReason? _deactivateAfterActivation;
-    private bool _deactivationStarted;
-    private TaskCompletionSource? _deactivated;
+    private DeactivationReason DeactivationReasonOrDefault => _extras?.DeactivationReason ?? default;
 
     /// <summary>Starts activation as the first turn; requests that arrive meanwhile wait in the mailbox.</summary>
     public void Activate() => Post(s_activate, this);
@@ -18,14 +15,14 @@ internal sealed partial class GrainActivation
     /// <summary>Completes when the activation is gone (deactivated or failed to activate).</summary>
     public Task WaitForDeactivationAsync()
     {
-        lock (_lock)
+        lock (this)
         {
             if (_state == ActivationState.Invalid)
             {
                 return Task.CompletedTask;
             }
 
-            return (_deactivated ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            return ((_extras ??= new()).Deactivated ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         }
     }
 
@@ -35,7 +32,7 @@ internal sealed partial class GrainActivation
 
     private async Task ActivateAsync()
     {
-        lock (_lock)
+        lock (this)
         {
             if (_state != ActivationState.Creating)
             {
@@ -45,7 +42,7 @@ internal sealed partial class GrainActivation
             _state = ActivationState.Activating;
         }
 
-        TimeSpan timeout = _catalog.CollectionOptions.ActivationTimeout;
+        TimeSpan timeout = Catalog.CollectionOptions.ActivationTimeout;
         using var cancellation = new CancellationTokenSource(timeout, TimeProvider);
         try
         {
@@ -61,15 +58,15 @@ internal sealed partial class GrainActivation
         }
 
         DeactivationReason? deactivateNow;
-        lock (_lock)
+        lock (this)
         {
             _state = ActivationState.Valid;
             _lastActiveTimestamp = TimeProvider.GetTimestamp();
-            deactivateNow = _deactivateAfterActivation;
+            deactivateNow = _extras?.DeactivateAfterActivation;
         }
 
-        _catalog.Instruments.OnActivated();
-        RuntimeLog.Activated(_catalog.Logger, GrainId, _class.ClassName);
+        Catalog.Instruments.OnActivated();
+        RuntimeLog.Activated(Catalog.Logger, GrainId, _class.ClassName);
         if (deactivateNow is { } reason)
         {
             BeginDeactivation(reason);
@@ -84,9 +81,9 @@ internal sealed partial class GrainActivation
     {
         _grain = _class.Descriptor.Activator(ActivationServices, this);
         List<IActivationStateParticipant>? participants;
-        lock (_lock)
+        lock (this)
         {
-            participants = _stateParticipants is null ? null : [.. _stateParticipants];
+            participants = _extras?.StateParticipants is { } list ? [.. list] : null;
         }
 
         if (participants is not null)
@@ -106,15 +103,15 @@ internal sealed partial class GrainActivation
     private void FailActivation(Exception exception)
     {
         List<GrainRequest> queued;
-        lock (_lock)
+        lock (this)
         {
             _state = ActivationState.Invalid;
             queued = DrainQueuedRequestsLocked();
         }
 
         StopTimers();
-        RuntimeLog.ActivationFailed(_catalog.Logger, GrainId, exception);
-        _catalog.OnActivationFailed(this);
+        RuntimeLog.ActivationFailed(Catalog.Logger, GrainId, exception);
+        Catalog.OnActivationFailed(this);
         foreach (GrainRequest request in queued)
         {
             request.Fail(exception);
@@ -126,11 +123,11 @@ internal sealed partial class GrainActivation
     private void BeginDeactivation(DeactivationReason reason)
     {
         bool startNow;
-        lock (_lock)
+        lock (this)
         {
             if (_state is ActivationState.Creating or ActivationState.Activating)
             {
-                _deactivateAfterActivation ??= reason;
+                (_extras ??= new()).DeactivateAfterActivation ??= reason;
                 return;
             }
 
@@ -146,7 +143,7 @@ internal sealed partial class GrainActivation
             }
 
             _state = ActivationState.Deactivating;
-            _deactivationReason = reason;
+            (_extras ??= new()).DeactivationReason = reason;
             startNow = _running == 0;
         }
 
@@ -159,12 +156,12 @@ internal sealed partial class GrainActivation
     /// <summary>Called when the last running request finished and deactivation is due.</summary>
     private void ContinueDeactivation(DeactivationReason reasonIfValid)
     {
-        lock (_lock)
+        lock (this)
         {
             if (_state == ActivationState.Valid)
             {
                 _state = ActivationState.Deactivating;
-                _deactivationReason = reasonIfValid;
+                (_extras ??= new()).DeactivationReason = reasonIfValid;
             }
             else if (_state != ActivationState.Deactivating)
             {
@@ -177,14 +174,15 @@ internal sealed partial class GrainActivation
 
     private void StartDeactivationCore()
     {
-        lock (_lock)
+        lock (this)
         {
-            if (_deactivationStarted)
+            _extras ??= new();
+            if (_extras.DeactivationStarted)
             {
                 return;
             }
 
-            _deactivationStarted = true;
+            _extras.DeactivationStarted = true;
         }
 
         _ = DeactivateCoreAsync();
@@ -193,7 +191,7 @@ internal sealed partial class GrainActivation
     private async Task DeactivateCoreAsync()
     {
         StopTimers();
-        TimeSpan timeout = _catalog.CollectionOptions.DeactivationTimeout;
+        TimeSpan timeout = Catalog.CollectionOptions.DeactivationTimeout;
         using var cancellation = new CancellationTokenSource(timeout, TimeProvider);
         try
         {
@@ -201,19 +199,19 @@ internal sealed partial class GrainActivation
         }
         catch (Exception exception)
         {
-            RuntimeLog.DeactivationFailed(_catalog.Logger, GrainId, exception);
+            RuntimeLog.DeactivationFailed(Catalog.Logger, GrainId, exception);
         }
 
         List<GrainRequest> queued;
-        lock (_lock)
+        lock (this)
         {
             _state = ActivationState.Invalid;
             queued = DrainQueuedRequestsLocked();
         }
 
-        _catalog.Instruments.OnDeactivated();
-        RuntimeLog.Deactivated(_catalog.Logger, GrainId, _deactivationReason.Code);
-        _catalog.OnDeactivated(this, queued);
+        Catalog.Instruments.OnDeactivated();
+        RuntimeLog.Deactivated(Catalog.Logger, GrainId, DeactivationReasonOrDefault.Code);
+        Catalog.OnDeactivated(this, queued);
         SignalDeactivated();
     }
 
@@ -223,24 +221,24 @@ internal sealed partial class GrainActivation
         {
             try
             {
-                await grain.OnDeactivateAsync(_deactivationReason, cancellationToken);
+                await grain.OnDeactivateAsync(DeactivationReasonOrDefault, cancellationToken);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
                 // State is still written below: a failing OnDeactivateAsync must not lose data.
-                RuntimeLog.DeactivationFailed(_catalog.Logger, GrainId, exception);
+                RuntimeLog.DeactivationFailed(Catalog.Logger, GrainId, exception);
             }
         }
 
-        if (!_catalog.CollectionOptions.WriteChangedStateOnDeactivation)
+        if (!Catalog.CollectionOptions.WriteChangedStateOnDeactivation)
         {
             return;
         }
 
         List<IActivationStateParticipant>? participants;
-        lock (_lock)
+        lock (this)
         {
-            participants = _stateParticipants is null ? null : [.. _stateParticipants];
+            participants = _extras?.StateParticipants is { } list ? [.. list] : null;
         }
 
         if (participants is null)
@@ -254,13 +252,13 @@ internal sealed partial class GrainActivation
             {
                 if (await participant.WriteIfChangedAsync(cancellationToken))
                 {
-                    RuntimeLog.StateWrittenOnDeactivation(_catalog.Logger, GrainId, participant.StateName);
+                    RuntimeLog.StateWrittenOnDeactivation(Catalog.Logger, GrainId, participant.StateName);
                 }
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
                 // A conflicting write means someone else owns newer state: never overwrite it.
-                RuntimeLog.StateWriteOnDeactivationFailed(_catalog.Logger, GrainId, participant.StateName, exception);
+                RuntimeLog.StateWriteOnDeactivationFailed(Catalog.Logger, GrainId, participant.StateName, exception);
             }
         }
     }
@@ -268,10 +266,13 @@ internal sealed partial class GrainActivation
     private void StopTimers()
     {
         GrainTimer[]? timers;
-        lock (_lock)
+        lock (this)
         {
-            timers = _timers?.ToArray();
-            _timers = null;
+            timers = _extras?.Timers?.ToArray();
+            if (_extras is not null)
+            {
+                _extras.Timers = null;
+            }
         }
 
         if (timers is null)
@@ -288,9 +289,9 @@ internal sealed partial class GrainActivation
     private void SignalDeactivated()
     {
         TaskCompletionSource? deactivated;
-        lock (_lock)
+        lock (this)
         {
-            deactivated = _deactivated;
+            deactivated = _extras?.Deactivated;
         }
 
         deactivated?.TrySetResult();

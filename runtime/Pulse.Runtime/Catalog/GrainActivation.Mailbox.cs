@@ -8,16 +8,11 @@ internal sealed partial class GrainActivation
     private static readonly SendOrPostCallback s_processMailbox = static state => ((GrainActivation)state!).ProcessMailbox();
 
     // Items are GrainRequest or GrainTimer (a non-interleaving tick); typed checks are cheaper than a wrapper per call.
-    private Queue<object>? _pending;
-    private Queue<GrainRequest>? _interleaved;
+    // Like the work queue, the oldest item is inline and the queue exists only once two items wait.
+    private object? _pendingHead;
     private bool _mailboxPosted;
     private int _running;
     private int _runningWriters;
-
-    // Always-interleave requests in flight. They neither wait for nor hold up other requests: one that
-    // awaits (a long poll, say) must not keep the writes it waits for from starting.
-    private int _runningInterleaved;
-    private bool _deactivateOnIdle;
 
     /// <summary>
     /// Accepts a request from any thread. Returns false only when the activation is already gone
@@ -26,7 +21,7 @@ internal sealed partial class GrainActivation
     public bool TryEnqueue(GrainRequest request)
     {
         bool schedule;
-        lock (_lock)
+        lock (this)
         {
             if (_state == ActivationState.Invalid)
             {
@@ -35,11 +30,11 @@ internal sealed partial class GrainActivation
 
             if (request.Method.AlwaysInterleave)
             {
-                (_interleaved ??= new Queue<GrainRequest>()).Enqueue(request);
+                ((_extras ??= new()).Interleaved ??= new Queue<GrainRequest>()).Enqueue(request);
             }
             else
             {
-                (_pending ??= new Queue<object>()).Enqueue(request);
+                EnqueuePendingLocked(request);
             }
 
             schedule = PostMailboxLocked();
@@ -57,20 +52,55 @@ internal sealed partial class GrainActivation
     internal void EnqueueTimerTick(GrainTimer timer)
     {
         bool schedule;
-        lock (_lock)
+        lock (this)
         {
             if (_state is ActivationState.Deactivating or ActivationState.Invalid)
             {
                 return;
             }
 
-            (_pending ??= new Queue<object>()).Enqueue(timer);
+            EnqueuePendingLocked(timer);
             schedule = PostMailboxLocked();
         }
 
         if (schedule)
         {
             ThreadPool.UnsafeQueueUserWorkItem(this, TurnScheduling.PreferLocalQueue());
+        }
+    }
+
+    private bool HasPendingLocked => _pendingHead is not null || _extras?.Pending is { Count: > 0 };
+
+    // Always-interleave requests in flight. They neither wait for nor hold up other requests: one that
+    // awaits (a long poll, say) must not keep the writes it waits for from starting.
+    private int RunningInterleavedLocked => _extras?.RunningInterleaved ?? 0;
+
+    private bool HasInterleavedLocked => _extras?.Interleaved is { Count: > 0 };
+
+    private void EnqueuePendingLocked(object item)
+    {
+        if (_pendingHead is null && _extras?.Pending is not { Count: > 0 })
+        {
+            _pendingHead = item;
+        }
+        else
+        {
+            ((_extras ??= new()).Pending ??= new Queue<object>()).Enqueue(item);
+        }
+    }
+
+    private object? PeekPendingLocked() =>
+        _pendingHead ?? (_extras?.Pending is { } pending && pending.TryPeek(out object? head) ? head : null);
+
+    private void DequeuePendingLocked()
+    {
+        if (_pendingHead is not null)
+        {
+            _pendingHead = null;
+        }
+        else
+        {
+            _extras!.Pending!.Dequeue();
         }
     }
 
@@ -91,7 +121,7 @@ internal sealed partial class GrainActivation
         while (true)
         {
             object? item;
-            lock (_lock)
+            lock (this)
             {
                 _mailboxPosted = false;
                 item = TryTakeNextLocked();
@@ -114,22 +144,22 @@ internal sealed partial class GrainActivation
             return null;
         }
 
-        object item;
-        if (_interleaved is { Count: > 0 })
+        object? item;
+        if (_extras?.Interleaved is { Count: > 0 } interleaved)
         {
-            item = _interleaved.Dequeue();
+            item = interleaved.Dequeue();
             _running++;
-            _runningInterleaved++;
+            _extras.RunningInterleaved++;
             return item;
         }
-        else if (_pending is not null && _pending.TryPeek(out object? head) && CanStartLocked(head))
-        {
-            item = _pending.Dequeue();
-        }
-        else
+
+        item = PeekPendingLocked();
+        if (item is null || !CanStartLocked(item))
         {
             return null;
         }
+
+        DequeuePendingLocked();
 
         _running++;
         if (!IsReadOnly(item))
@@ -142,7 +172,7 @@ internal sealed partial class GrainActivation
 
     private bool CanStartLocked(object item)
     {
-        if (_running == _runningInterleaved || _class.IsReentrant)
+        if (_running == RunningInterleavedLocked || _class.IsReentrant)
         {
             return true;
         }
@@ -179,7 +209,7 @@ internal sealed partial class GrainActivation
                 return true;
             }
 
-            _catalog.Instruments.OnRequestStarted();
+            Catalog.Instruments.OnRequestStarted();
             pending = request.InvokeAsync(_grain!);
         }
         else
@@ -212,7 +242,7 @@ internal sealed partial class GrainActivation
         }
         catch (Exception exception)
         {
-            RuntimeLog.UnhandledTurnException(_catalog.Logger, GrainId, exception);
+            RuntimeLog.UnhandledTurnException(Catalog.Logger, GrainId, exception);
         }
 
         OnItemCompleted(item);
@@ -226,7 +256,7 @@ internal sealed partial class GrainActivation
         }
         catch (Exception exception)
         {
-            RuntimeLog.UnhandledTurnException(_catalog.Logger, GrainId, exception);
+            RuntimeLog.UnhandledTurnException(Catalog.Logger, GrainId, exception);
         }
     }
 
@@ -245,12 +275,12 @@ internal sealed partial class GrainActivation
     {
         bool deactivate;
         object? next = null;
-        lock (_lock)
+        lock (this)
         {
             _running--;
             if (item is GrainRequest { Method.AlwaysInterleave: true })
             {
-                _runningInterleaved--;
+                _extras!.RunningInterleaved--;
             }
             else if (!IsReadOnly(item))
             {
@@ -262,7 +292,7 @@ internal sealed partial class GrainActivation
                 _lastActiveTimestamp = TimeProvider.GetTimestamp();
             }
 
-            deactivate = _running == 0 && (_state == ActivationState.Deactivating || (_deactivateOnIdle && _state == ActivationState.Valid));
+            deactivate = _running == 0 && (_state == ActivationState.Deactivating || (_extras is { DeactivateOnIdle: true } && _state == ActivationState.Valid));
             if (!deactivate)
             {
                 // Taking the next item under the same lock saves a second round trip through it per request.
@@ -287,9 +317,9 @@ internal sealed partial class GrainActivation
     public void DeactivateOnIdle()
     {
         bool now;
-        lock (_lock)
+        lock (this)
         {
-            _deactivateOnIdle = true;
+            (_extras ??= new()).DeactivateOnIdle = true;
             now = _state == ActivationState.Valid && _running == 0;
         }
 
@@ -303,15 +333,21 @@ internal sealed partial class GrainActivation
     private List<GrainRequest> DrainQueuedRequestsLocked()
     {
         List<GrainRequest> requests = [];
-        if (_interleaved is not null)
+        if (_extras?.Interleaved is { } interleaved)
         {
-            requests.AddRange(_interleaved);
-            _interleaved.Clear();
+            requests.AddRange(interleaved);
+            interleaved.Clear();
         }
 
-        if (_pending is not null)
+        if (_pendingHead is GrainRequest head)
         {
-            foreach (object item in _pending)
+            requests.Add(head);
+        }
+
+        _pendingHead = null;
+        if (_extras?.Pending is { } pending)
+        {
+            foreach (object item in pending)
             {
                 if (item is GrainRequest request)
                 {
@@ -319,7 +355,7 @@ internal sealed partial class GrainActivation
                 }
             }
 
-            _pending.Clear();
+            pending.Clear();
         }
 
         return requests;

@@ -4,8 +4,13 @@ namespace Pulse.Runtime.Catalog;
 
 internal sealed partial class GrainActivation
 {
-    private Queue<WorkItem>? _work;
+    // The oldest work item is kept inline and the queue is allocated only when a second one waits
+    // behind it: almost every activation has at most one, and a Queue with its array would cost more
+    // than the rest of an idle activation.
+    private WorkItem _workHead;
     private bool _scheduled;
+
+    private bool HasWorkLocked => _workHead.Callback is not null || _extras?.Work is { Count: > 0 };
 
     /// <summary>
     /// Queues a continuation (or any callback) to run as a turn of this activation. Grain code reaches
@@ -14,7 +19,7 @@ internal sealed partial class GrainActivation
     public override void Post(SendOrPostCallback d, object? state)
     {
         bool schedule;
-        lock (_lock)
+        lock (this)
         {
             schedule = EnqueueWorkLocked(new WorkItem(d, state));
         }
@@ -55,7 +60,15 @@ internal sealed partial class GrainActivation
     /// <summary>Adds a work item; returns whether the caller must hand the activation to the thread pool.</summary>
     private bool EnqueueWorkLocked(WorkItem item)
     {
-        (_work ??= new Queue<WorkItem>()).Enqueue(item);
+        if (_workHead.Callback is null && _extras?.Work is not { Count: > 0 })
+        {
+            _workHead = item;
+        }
+        else
+        {
+            ((_extras ??= new()).Work ??= new Queue<WorkItem>()).Enqueue(item);
+        }
+
         if (_scheduled)
         {
             return false;
@@ -72,15 +85,15 @@ internal sealed partial class GrainActivation
         SynchronizationContext.SetSynchronizationContext(this);
         IGrainContext? previousGrain = RuntimeContext.Set(this);
         long start = Stopwatch.GetTimestamp();
-        long quantum = _catalog.TurnQuantumTicks;
+        long quantum = Catalog.TurnQuantumTicks;
         try
         {
             while (true)
             {
                 WorkItem item;
-                lock (_lock)
+                lock (this)
                 {
-                    if (_work is null || !_work.TryDequeue(out item))
+                    if (!TryDequeueWorkLocked(out item))
                     {
                         _scheduled = false;
                         return;
@@ -95,14 +108,14 @@ internal sealed partial class GrainActivation
                 {
                     // Continuations of grain code own their exceptions; one that escapes is a bug
                     // that must not take the activation (or the pool thread) down with it.
-                    RuntimeLog.UnhandledTurnException(_catalog.Logger, GrainId, exception);
+                    RuntimeLog.UnhandledTurnException(Catalog.Logger, GrainId, exception);
                 }
 
                 if (Stopwatch.GetTimestamp() - start > quantum)
                 {
-                    lock (_lock)
+                    lock (this)
                     {
-                        if (_work.Count == 0)
+                        if (!HasWorkLocked)
                         {
                             _scheduled = false;
                             return;
@@ -122,5 +135,24 @@ internal sealed partial class GrainActivation
         }
     }
 
-    private readonly record struct WorkItem(SendOrPostCallback Callback, object? State);
+    // The inline head is always the oldest item: it is filled only while the queue is empty.
+    private bool TryDequeueWorkLocked(out WorkItem item)
+    {
+        if (_workHead.Callback is not null)
+        {
+            item = _workHead;
+            _workHead = default;
+            return true;
+        }
+
+        if (_extras?.Work is { } work && work.TryDequeue(out item))
+        {
+            return true;
+        }
+
+        item = default;
+        return false;
+    }
+
+    internal readonly record struct WorkItem(SendOrPostCallback Callback, object? State);
 }

@@ -14,19 +14,27 @@ namespace Pulse.Runtime.Catalog;
 /// </remarks>
 internal sealed partial class GrainActivation : SynchronizationContext, IThreadPoolWorkItem, IGrainContext
 {
-    private readonly ActivationCatalog _catalog;
+    // The activation locks on itself (a Monitor in its object header) rather than on a Lock object of
+    // its own: one activation per cache entry makes every field count, and the lock is never held
+    // across user code.
     private readonly GrainClassInfo _class;
-    private readonly Lock _lock = new();
     private object? _grain;
     private ActivationState _state;
     private long _lastActiveTimestamp;
     private long _keepAliveUntilTimestamp;
-    private List<GrainTimer>? _timers;
-    private List<IActivationStateParticipant>? _stateParticipants;
+
+    // Timers, state participants, interleaved requests and deactivation bookkeeping: most activations
+    // never need them, so they live in one object allocated on first use.
+    private ActivationExtras? _extras;
 
     public GrainActivation(ActivationCatalog catalog, GrainId grainId, GrainClassInfo grainClass)
     {
-        _catalog = catalog;
+        // The class info of this silo's registry knows this silo's catalog: one reference instead of two.
+        if (!ReferenceEquals(grainClass.Catalog, catalog))
+        {
+            throw new ArgumentException($"The class info of {grainClass.ClassName} belongs to another catalog.", nameof(grainClass));
+        }
+
         GrainId = grainId;
         _class = grainClass;
         _lastActiveTimestamp = catalog.TimeProvider.GetTimestamp();
@@ -34,23 +42,25 @@ internal sealed partial class GrainActivation : SynchronizationContext, IThreadP
 
     public GrainId GrainId { get; }
 
+    private ActivationCatalog Catalog => _class.Catalog;
+
     public object? GrainInstance => _grain;
 
-    public IServiceProvider ActivationServices => _catalog.Services;
+    public IServiceProvider ActivationServices => Catalog.Services;
 
-    public IGrainFactory GrainFactory => _catalog.GrainFactory;
+    public IGrainFactory GrainFactory => Catalog.GrainFactory;
 
-    public TimeProvider TimeProvider => _catalog.TimeProvider;
+    public TimeProvider TimeProvider => Catalog.TimeProvider;
 
     public GrainClassInfo GrainClass => _class;
 
-    internal Microsoft.Extensions.Logging.ILogger CatalogLogger => _catalog.Logger;
+    internal Microsoft.Extensions.Logging.ILogger CatalogLogger => Catalog.Logger;
 
     internal ActivationState State
     {
         get
         {
-            lock (_lock)
+            lock (this)
             {
                 return _state;
             }
@@ -60,7 +70,7 @@ internal sealed partial class GrainActivation : SynchronizationContext, IThreadP
     public void DelayDeactivation(TimeSpan timeSpan)
     {
         long until = TimeProvider.GetTimestamp() + ToTimestampTicks(timeSpan);
-        lock (_lock)
+        lock (this)
         {
             _keepAliveUntilTimestamp = Math.Max(_keepAliveUntilTimestamp, until);
         }
@@ -70,14 +80,14 @@ internal sealed partial class GrainActivation : SynchronizationContext, IThreadP
     {
         ArgumentNullException.ThrowIfNull(callback);
         var timer = new GrainTimer(this, callback, options);
-        lock (_lock)
+        lock (this)
         {
             if (_state is ActivationState.Deactivating or ActivationState.Invalid)
             {
                 throw new InvalidOperationException($"Grain {GrainId} is deactivating and cannot register timers.");
             }
 
-            (_timers ??= []).Add(timer);
+            ((_extras ??= new()).Timers ??= []).Add(timer);
         }
 
         timer.Start();
@@ -86,24 +96,24 @@ internal sealed partial class GrainActivation : SynchronizationContext, IThreadP
 
     internal void RemoveTimer(GrainTimer timer)
     {
-        lock (_lock)
+        lock (this)
         {
-            _timers?.Remove(timer);
+            _extras?.Timers?.Remove(timer);
         }
     }
 
     internal void AddStateParticipant(IActivationStateParticipant participant)
     {
-        lock (_lock)
+        lock (this)
         {
-            (_stateParticipants ??= []).Add(participant);
+            ((_extras ??= new()).StateParticipants ??= []).Add(participant);
         }
     }
 
     /// <summary>Whether the activation is valid, has no work and was unused for its collection age.</summary>
     internal bool IsIdle(long nowTimestamp)
     {
-        lock (_lock)
+        lock (this)
         {
             return IsIdleLocked(nowTimestamp);
         }
@@ -114,14 +124,14 @@ internal sealed partial class GrainActivation : SynchronizationContext, IThreadP
     {
         get
         {
-            lock (_lock)
+            lock (this)
             {
                 return _running == 0
-                    && (_pending is null || _pending.Count == 0)
-                    && (_interleaved is null || _interleaved.Count == 0)
-                    && (_work is null || _work.Count == 0)
+                    && !HasPendingLocked
+                    && !HasInterleavedLocked
+                    && !HasWorkLocked
                     && !_scheduled
-                    && (_timers is null || !_timers.Exists(static timer => timer.IsTickActive));
+                    && (_extras?.Timers is not { } timers || !timers.Exists(static timer => timer.IsTickActive));
             }
         }
     }
@@ -129,8 +139,8 @@ internal sealed partial class GrainActivation : SynchronizationContext, IThreadP
     private bool IsIdleLocked(long nowTimestamp) =>
         _state == ActivationState.Valid
         && _running == 0
-        && (_pending is null || _pending.Count == 0)
-        && (_interleaved is null || _interleaved.Count == 0)
+        && !HasPendingLocked
+        && !HasInterleavedLocked
         && nowTimestamp >= _keepAliveUntilTimestamp
         && nowTimestamp - _lastActiveTimestamp >= ToTimestampTicks(_class.CollectionAge);
 

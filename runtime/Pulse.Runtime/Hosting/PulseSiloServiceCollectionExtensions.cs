@@ -118,6 +118,7 @@ public static class PulseSiloServiceCollectionExtensions
         services.AddSingleton<RuntimeInstruments>();
         services.AddSingleton<GrainClassRegistry>();
         services.AddSingleton<ActivationCatalog>();
+        services.AddSingleton<ILocalActivations>(sp => sp.GetRequiredService<ActivationCatalog>());
         services.AddSingleton<PendingCallTable>();
         services.AddSingleton<GrainFactory>();
         services.AddSingleton<IGrainFactory>(sp => sp.GetRequiredService<GrainFactory>());
