@@ -79,12 +79,17 @@ public sealed record CacheIndexEntry(
 /// <param name="Admitted">Whether the entry was recorded.</param>
 /// <param name="Evicted">How many entries were evicted to make room.</param>
 /// <param name="QuotaBytes">The quota in force.</param>
+/// <param name="Incarnation">
+/// The index incarnation that recorded it: a silo whose entries were all admitted by the incarnation
+/// it reports to has nothing to register again.
+/// </param>
 [GenerateSerializer]
 [Immutable]
 public sealed record CacheAdmission(
     [property: Id(0)] bool Admitted,
     [property: Id(1)] int Evicted,
-    [property: Id(2)] long QuotaBytes);
+    [property: Id(2)] long QuotaBytes,
+    [property: Id(3)] long Incarnation = 0);
 
 /// <summary>A read of one entry, as a silo reports it.</summary>
 /// <param name="Key">The cache key.</param>

@@ -19,7 +19,7 @@ namespace Pulse.Grains.Caching;
 /// collected after two idle minutes.
 /// </remarks>
 [CollectionAgeLimit(2)]
-public sealed class CacheEntryGrain(CacheSiloActivity silo) : Grain, ICacheEntryGrain
+public sealed class CacheEntryGrain : Grain, ICacheEntryGrain
 {
     /// <summary>The name of a durable entry's record in the grain store.</summary>
     internal const string StateName = "entry";
@@ -27,26 +27,48 @@ public sealed class CacheEntryGrain(CacheSiloActivity silo) : Grain, ICacheEntry
     // How long an entry without expiry keeps its activation: effectively for ever.
     private static readonly TimeSpan NoExpiryKeepAlive = TimeSpan.FromDays(3650);
 
-    private TenantCacheActivity _activity = null!;
+    // One activation per entry: every field here is paid per cached key, so rarely used state lives
+    // in _extras and sizes that fit are ints.
+    private readonly TenantCacheActivity _activity;
     private byte[]? _value;
     private string[] _tags = [];
+    private CacheEntryExtras? _extras;
     private long _version;
     private long _writtenAt;
     private long _expiresAt;
     private long _ttlMs;
-    private long _staleMs;
-    private long _size;
     private long _lastTouchReported;
-    private string? _storedETag;
-    private bool _storedExists;
-    private CachePriority _priority;
+
+    // The version of a write waiting for its admission; its negation once the index evicted it meanwhile.
+    private long _pendingVersion;
+    private int _size;
+    private byte _priority; // a CachePriority; the enum is int-sized, and 3 bytes here round the object up by 8
     private bool _sliding;
     private bool _durable;
-    private CacheLease? _lease;
 
-    // A write waiting for its admission, and whether the index evicted it meanwhile.
-    private long _pendingVersion;
-    private bool _evictedWhilePending;
+    /// <summary>Creates the entry of the key in this activation's grain id.</summary>
+    public CacheEntryGrain(CacheSiloActivity silo)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        _activity = silo.ForTenant(CacheKeys.Split(GetPrimaryKeyString()).TenantId);
+    }
+
+    /// <summary>The tenant activity this entry counts in.</summary>
+    internal TenantCacheActivity Activity => _activity;
+
+    private long StaleMs => _extras?.StaleMs ?? 0;
+
+    private CacheLease? Lease
+    {
+        get => _extras?.Lease;
+        set
+        {
+            if (value is not null || _extras is not null)
+            {
+                (_extras ??= new()).Lease = value;
+            }
+        }
+    }
 
     private long NowMs => TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -57,7 +79,6 @@ public sealed class CacheEntryGrain(CacheSiloActivity silo) : Grain, ICacheEntry
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _activity = silo.ForTenant(CacheKeys.Split(GetPrimaryKeyString()).TenantId);
         if (Storage is not { } storage)
         {
             return;
@@ -67,8 +88,11 @@ public sealed class CacheEntryGrain(CacheSiloActivity silo) : Grain, ICacheEntry
         await storage.ReadStateAsync(StateName, GrainId, record, cancellationToken);
 
         // A cleared record keeps counting versions, so its ETag is needed for the next write.
-        _storedETag = record.ETag;
-        _storedExists = record.RecordExists;
+        if (record.ETag is not null || record.RecordExists)
+        {
+            _extras = new CacheEntryExtras { StoredETag = record.ETag, StoredExists = record.RecordExists };
+        }
+
         if (!record.RecordExists || record.State.Value is null)
         {
             return;
@@ -90,12 +114,12 @@ public sealed class CacheEntryGrain(CacheSiloActivity silo) : Grain, ICacheEntry
         _expiresAt = stored.ExpiresAtUnixMs;
         _ttlMs = stored.TtlMs;
         _sliding = stored.Sliding;
-        _staleMs = stored.StaleMs;
-        _priority = stored.Priority;
+        SetStaleMs(stored.StaleMs);
+        _priority = (byte)stored.Priority;
         _tags = stored.Tags ?? [];
         _durable = true;
-        _size = CacheLimits.ChargedBytes(CacheKey, _value.Length, _tags);
-        _activity.Hold(this, _size);
+        _size = checked((int)CacheLimits.ChargedBytes(CacheKey, _value.Length, _tags));
+        _activity.Hold(added: true, _size);
         KeepAlive(now);
     }
 
@@ -126,7 +150,7 @@ public sealed class CacheEntryGrain(CacheSiloActivity silo) : Grain, ICacheEntry
                 return found;
             }
 
-            if (_lease is not { } lease || !lease.IsHeld(now))
+            if (Lease is not { } lease || !lease.IsHeld(now))
             {
                 // Nobody is computing the value (any more): this caller may take the lease.
                 return MissWithLease(now, leaseMs);
@@ -156,7 +180,7 @@ public sealed class CacheEntryGrain(CacheSiloActivity silo) : Grain, ICacheEntry
             return new CachePutResult(CachePutStatus.PreconditionFailed, live ? currentETag : null);
         }
 
-        if (put.LeaseToken is { } token && (_lease is null || !string.Equals(_lease.Token, token, StringComparison.Ordinal)))
+        if (put.LeaseToken is { } token && (Lease is not { } held || !string.Equals(held.Token, token, StringComparison.Ordinal)))
         {
             return new CachePutResult(CachePutStatus.LeaseLost, currentETag);
         }
@@ -164,22 +188,24 @@ public sealed class CacheEntryGrain(CacheSiloActivity silo) : Grain, ICacheEntry
         CacheEntryOptions options = put.Options;
         string cacheKey = CacheKey;
         long version = NewVersion();
-        long size = CacheLimits.ChargedBytes(cacheKey, put.Value.Length, options.Tags);
+        int size = checked((int)CacheLimits.ChargedBytes(cacheKey, put.Value.Length, options.Tags));
         long expiresAt = options.TtlMs > 0 ? now + options.TtlMs : 0;
-        var entry = new CacheIndexEntry(cacheKey, version, size, options.Priority, options.Tags, expiresAt, options.StaleMs, options.Durable, now, silo.InstanceId);
+        var entry = new CacheIndexEntry(cacheKey, version, size, options.Priority, options.Tags, expiresAt, options.StaleMs, options.Durable, now, _activity.SiloInstanceId);
 
         _pendingVersion = version;
-        _evictedWhilePending = false;
         CacheAdmission admission;
+        bool evictedWhilePending;
         try
         {
             admission = await Index.AdmitAsync(entry);
         }
         finally
         {
+            evictedWhilePending = _pendingVersion == -version;
             _pendingVersion = 0;
         }
 
+        _activity.OnAdmitted(admission.Incarnation);
         if (!admission.Admitted)
         {
             return new CachePutResult(CachePutStatus.InsufficientStorage, _value is null ? null : CacheKeys.ETag(_version));
@@ -198,7 +224,7 @@ public sealed class CacheEntryGrain(CacheSiloActivity silo) : Grain, ICacheEntry
             throw;
         }
 
-        if (_evictedWhilePending)
+        if (evictedWhilePending)
         {
             // The index evicted this write while it waited for admission (another write needed the room).
             Drop();
@@ -206,27 +232,20 @@ public sealed class CacheEntryGrain(CacheSiloActivity silo) : Grain, ICacheEntry
             return new CachePutResult(replaced ? CachePutStatus.Replaced : CachePutStatus.Created, CacheKeys.ETag(version));
         }
 
-        long previousSize = _value is null ? 0 : _size;
+        int previousSize = _value is null ? 0 : _size;
         _value = put.Value;
         _version = version;
         _writtenAt = now;
         _expiresAt = expiresAt;
         _ttlMs = options.TtlMs;
         _sliding = options.Sliding && options.TtlMs > 0;
-        _staleMs = options.StaleMs;
-        _priority = options.Priority;
+        SetStaleMs(options.StaleMs);
+        _priority = (byte)options.Priority;
         _tags = options.Tags;
         _durable = options.Durable;
         _size = size;
         _lastTouchReported = now;
-        if (previousSize == 0)
-        {
-            _activity.Hold(this, size);
-        }
-        else
-        {
-            _activity.Hold(this, size - previousSize);
-        }
+        _activity.Hold(added: !replaced, size - previousSize);
 
         EndLease();
         KeepAlive(now);
@@ -257,9 +276,9 @@ public sealed class CacheEntryGrain(CacheSiloActivity silo) : Grain, ICacheEntry
     /// <inheritdoc />
     public async ValueTask<CacheEvictResult> EvictAsync(long version, CacheRemovalReason reason)
     {
-        if (_pendingVersion != 0 && version == _pendingVersion)
+        if (_pendingVersion > 0 && version == _pendingVersion)
         {
-            _evictedWhilePending = true;
+            _pendingVersion = -version;
             return new CacheEvictResult(true, 0, 0);
         }
 
@@ -269,7 +288,7 @@ public sealed class CacheEntryGrain(CacheSiloActivity silo) : Grain, ICacheEntry
             return new CacheEvictResult(false, _value is null ? 0 : _version, _expiresAt);
         }
 
-        if (reason == CacheRemovalReason.Expired && !(_expiresAt != 0 && now >= _expiresAt + _staleMs))
+        if (reason == CacheRemovalReason.Expired && !(_expiresAt != 0 && now >= _expiresAt + StaleMs))
         {
             // A sliding read moved the expiry after the index last heard of it.
             return new CacheEvictResult(false, _version, _expiresAt);
@@ -285,7 +304,7 @@ public sealed class CacheEntryGrain(CacheSiloActivity silo) : Grain, ICacheEntry
 
         Drop();
         await ClearStoredAsync();
-        if (_lease is null)
+        if (Lease is null)
         {
             DeactivateOnIdle();
         }
@@ -301,6 +320,9 @@ public sealed class CacheEntryGrain(CacheSiloActivity silo) : Grain, ICacheEntry
             long version = _version;
             bool durable = _durable;
             Release();
+
+            // Gone from this silo's point of view: a snapshot for a new index must not list it.
+            _value = null;
             if (!durable)
             {
                 // A memory-only entry ends with its activation. The silo's next report tells the index,
@@ -325,7 +347,7 @@ public sealed class CacheEntryGrain(CacheSiloActivity silo) : Grain, ICacheEntry
 
         string[] tags = _tags;
         long version = _version;
-        return new CacheIndexEntry(CacheKey, version, Volatile.Read(ref _size), _priority, tags, Volatile.Read(ref _expiresAt), _staleMs, _durable, Volatile.Read(ref _lastTouchReported), siloInstance);
+        return new CacheIndexEntry(CacheKey, version, Volatile.Read(ref _size), (CachePriority)_priority, tags, Volatile.Read(ref _expiresAt), StaleMs, _durable, Volatile.Read(ref _lastTouchReported), siloInstance);
     }
 
     // A hit or stale hit, or null when there is no live value (a value past its grace is dropped here).
@@ -355,10 +377,10 @@ public sealed class CacheEntryGrain(CacheSiloActivity silo) : Grain, ICacheEntry
             return new CacheGetResult(CacheLookup.Hit, _value, CacheKeys.ETag(_version), now - _writtenAt, remaining, null, 0);
         }
 
-        if (now < _expiresAt + _staleMs)
+        if (now < _expiresAt + StaleMs)
         {
             string? token = leaseMs > 0 ? TryGrantLease(now, leaseMs) : null;
-            long held = token is null && _lease is { } lease && lease.IsHeld(now) ? lease.ExpiresAtUnixMs - now : 0;
+            long held = token is null && Lease is { } lease && lease.IsHeld(now) ? lease.ExpiresAtUnixMs - now : 0;
             return new CacheGetResult(CacheLookup.Stale, _value, CacheKeys.ETag(_version), now - _writtenAt, 0, token, held);
         }
 
@@ -378,43 +400,43 @@ public sealed class CacheEntryGrain(CacheSiloActivity silo) : Grain, ICacheEntry
             return CacheGetResult.Miss with { LeaseToken = token };
         }
 
-        return CacheGetResult.Miss with { LeaseHeldMs = _lease!.ExpiresAtUnixMs - now };
+        return CacheGetResult.Miss with { LeaseHeldMs = Lease!.ExpiresAtUnixMs - now };
     }
 
     private string? TryGrantLease(long now, long leaseMs)
     {
-        if (_lease is { } lease && lease.IsHeld(now))
+        if (Lease is { } lease && lease.IsHeld(now))
         {
             return null;
         }
 
         // Waiters of an ended lease wake and find the new one held.
-        _lease?.Signal();
+        Lease?.Signal();
         string token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        _lease = new CacheLease(token, now + leaseMs);
+        Lease = new CacheLease(token, now + leaseMs);
         DelayDeactivation(TimeSpan.FromMilliseconds(leaseMs));
         return token;
     }
 
     private void EndLease()
     {
-        if (_lease is { } lease)
+        if (Lease is { } lease)
         {
-            _lease = null;
+            Lease = null;
             lease.Signal();
         }
     }
 
     private void DropIfPastGrace(long now)
     {
-        if (_value is not null && _expiresAt != 0 && now >= _expiresAt + _staleMs)
+        if (_value is not null && _expiresAt != 0 && now >= _expiresAt + StaleMs)
         {
             // A durable record stays until the next write, delete or activation clears it, so this
             // synchronous path never races a write on the record's ETag.
             long version = _version;
             Drop();
             _ = Index.RemovedAsync(CacheKey, version, CacheRemovalReason.Expired);
-            if (_lease is null)
+            if (Lease is null)
             {
                 DeactivateOnIdle();
             }
@@ -435,11 +457,19 @@ public sealed class CacheEntryGrain(CacheSiloActivity silo) : Grain, ICacheEntry
         _size = 0;
     }
 
-    private void Release() => _activity.Release(this, _size);
+    private void Release() => _activity.Release(_size);
+
+    private void SetStaleMs(long staleMs)
+    {
+        if (staleMs != 0 || _extras is not null)
+        {
+            (_extras ??= new()).StaleMs = staleMs;
+        }
+    }
 
     private void KeepAlive(long now)
     {
-        TimeSpan keepAlive = _expiresAt == 0 ? NoExpiryKeepAlive : TimeSpan.FromMilliseconds(_expiresAt + _staleMs - now);
+        TimeSpan keepAlive = _expiresAt == 0 ? NoExpiryKeepAlive : TimeSpan.FromMilliseconds(_expiresAt + StaleMs - now);
         DelayDeactivation(keepAlive);
     }
 
@@ -468,8 +498,8 @@ public sealed class CacheEntryGrain(CacheSiloActivity silo) : Grain, ICacheEntry
             ?? throw new InvalidOperationException("Durable cache entries need a grain storage provider named 'Default'; this silo has none.");
         var record = new CacheEntryRecord
         {
-            ETag = _storedETag,
-            RecordExists = _storedExists,
+            ETag = _extras?.StoredETag,
+            RecordExists = _extras?.StoredExists ?? false,
             State = new CacheEntryState
             {
                 Value = value,
@@ -484,20 +514,21 @@ public sealed class CacheEntryGrain(CacheSiloActivity silo) : Grain, ICacheEntry
             },
         };
         await storage.WriteStateAsync(StateName, GrainId, record, CancellationToken.None);
-        _storedETag = record.ETag;
-        _storedExists = true;
+        _extras ??= new();
+        _extras.StoredETag = record.ETag;
+        _extras.StoredExists = true;
     }
 
     private async Task ClearStoredAsync()
     {
-        if (!_storedExists || Storage is not { } storage)
+        if (_extras is not { StoredExists: true } extras || Storage is not { } storage)
         {
             return;
         }
 
-        var record = new CacheEntryRecord { ETag = _storedETag, RecordExists = true };
+        var record = new CacheEntryRecord { ETag = extras.StoredETag, RecordExists = true };
         await storage.ClearStateAsync(StateName, GrainId, record, CancellationToken.None);
-        _storedETag = record.ETag;
-        _storedExists = false;
+        extras.StoredETag = record.ETag;
+        extras.StoredExists = false;
     }
 }

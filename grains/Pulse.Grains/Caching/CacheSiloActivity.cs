@@ -17,6 +17,7 @@ namespace Pulse.Grains.Caching;
 /// </summary>
 public sealed partial class CacheSiloActivity(
     IGrainFactory grainFactory,
+    ILocalActivations activations,
     IOptions<CacheOptions> options,
     TimeProvider timeProvider,
     ILogger<CacheSiloActivity> logger) : BackgroundService
@@ -35,7 +36,7 @@ public sealed partial class CacheSiloActivity(
 
     /// <summary>The activity of one tenant on this silo.</summary>
     public TenantCacheActivity ForTenant(string tenantId) =>
-        _tenants.TryGetValue(tenantId, out TenantCacheActivity? activity) ? activity : _tenants.GetOrAdd(tenantId, static id => new TenantCacheActivity(id));
+        _tenants.TryGetValue(tenantId, out TenantCacheActivity? activity) ? activity : _tenants.GetOrAdd(tenantId, static (id, instance) => new TenantCacheActivity(id, instance), InstanceId);
 
     /// <summary>Sends every tenant's pending report now (also runs once a report period).</summary>
     public async Task FlushAsync(CancellationToken cancellationToken = default)
@@ -64,7 +65,7 @@ public sealed partial class CacheSiloActivity(
                     if (incarnation != tenant.KnownIncarnation && held > 0)
                     {
                         // The index is not the one our entries registered with: it lost them, give them back.
-                        CacheIndexEntry[] entries = tenant.Snapshot(InstanceId);
+                        CacheIndexEntry[] entries = tenant.Snapshot(activations.GetGrains<CacheEntryGrain>());
                         await index.RegisterAsync(InstanceId, entries).ConfigureAwait(false);
                         Log.Reregistered(logger, entries.Length, tenant.TenantId);
                     }

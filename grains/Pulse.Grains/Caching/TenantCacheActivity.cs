@@ -4,26 +4,42 @@ namespace Pulse.Grains.Caching;
 
 /// <summary>
 /// One tenant's cache activity on this silo: read counters, entries read since the last report, the
-/// entries held here and their bytes. Entry grains update it on their hot path (an interlocked add for
-/// a read, a locked map update at most once a second per entry); <see cref="CacheSiloActivity"/> drains it.
+/// number of entries held here and their bytes. Entry grains update it on their hot path (an interlocked
+/// add for a read, a locked map update at most once a second per entry); <see cref="CacheSiloActivity"/> drains it.
 /// </summary>
+/// <remarks>
+/// It keeps no set of its entries: that cost about 30 B per entry. When the whole list is needed (a new
+/// index incarnation), the silo's activations are walked instead.
+/// </remarks>
 public sealed class TenantCacheActivity
 {
     private readonly Lock _lock = new();
-    private readonly HashSet<CacheEntryGrain> _entries = [];
     private Dictionary<string, CacheTouch> _touches = new(StringComparer.Ordinal);
     private List<CacheTouch>? _lost;
     private long _hits;
     private long _misses;
     private long _bytes;
+    private int _entryCount;
+    private long _knownIncarnation;
 
-    internal TenantCacheActivity(string tenantId) => TenantId = tenantId;
+    internal TenantCacheActivity(string tenantId, string siloInstanceId)
+    {
+        TenantId = tenantId;
+        SiloInstanceId = siloInstanceId;
+    }
 
     /// <summary>The tenant.</summary>
     public string TenantId { get; }
 
-    /// <summary>The index incarnation this silo last registered its entries with (0: never).</summary>
-    internal long KnownIncarnation { get; set; }
+    /// <summary>This silo's instance id in the index's table of silos.</summary>
+    internal string SiloInstanceId { get; }
+
+    /// <summary>The index incarnation this silo last registered its entries with, or first had one admitted by (0: neither).</summary>
+    internal long KnownIncarnation
+    {
+        get => Volatile.Read(ref _knownIncarnation);
+        set => Volatile.Write(ref _knownIncarnation, value);
+    }
 
     /// <summary>When this silo last reported to the index (Unix ms), for heartbeats.</summary>
     internal long LastReportUnixMs { get; set; }
@@ -32,14 +48,18 @@ public sealed class TenantCacheActivity
     public long Bytes => Volatile.Read(ref _bytes);
 
     /// <summary>How many entries are held here.</summary>
-    public int EntryCount
+    public int EntryCount => Volatile.Read(ref _entryCount);
+
+    /// <summary>
+    /// Notes the incarnation that admitted an entry, when none is known yet. Without it, the first report
+    /// of every silo would register again all the entries the index has just admitted; a later
+    /// incarnation still differs from this one, so a rebuilt index is still told everything.
+    /// </summary>
+    internal void OnAdmitted(long incarnation)
     {
-        get
+        if (incarnation != 0)
         {
-            lock (_lock)
-            {
-                return _entries.Count;
-            }
+            Interlocked.CompareExchange(ref _knownIncarnation, incarnation, 0);
         }
     }
 
@@ -63,23 +83,21 @@ public sealed class TenantCacheActivity
         }
     }
 
-    internal void Hold(CacheEntryGrain entry, long bytesDelta)
+    /// <summary>An entry now holds a value (<paramref name="added"/>) or changed its size.</summary>
+    internal void Hold(bool added, long bytesDelta)
     {
-        lock (_lock)
+        if (added)
         {
-            _entries.Add(entry);
+            Interlocked.Increment(ref _entryCount);
         }
 
         Interlocked.Add(ref _bytes, bytesDelta);
     }
 
-    internal void Release(CacheEntryGrain entry, long bytes)
+    /// <summary>An entry no longer holds its value.</summary>
+    internal void Release(long bytes)
     {
-        lock (_lock)
-        {
-            _entries.Remove(entry);
-        }
-
+        Interlocked.Decrement(ref _entryCount);
         Interlocked.Add(ref _bytes, -bytes);
     }
 
@@ -119,19 +137,13 @@ public sealed class TenantCacheActivity
         }
     }
 
-    /// <summary>The index records of every entry held here.</summary>
-    internal CacheIndexEntry[] Snapshot(string siloInstance)
+    /// <summary>The index records of this tenant's entries among <paramref name="activeEntries"/> (every entry active on the silo).</summary>
+    internal CacheIndexEntry[] Snapshot(IEnumerable<CacheEntryGrain> activeEntries)
     {
-        CacheEntryGrain[] entries;
-        lock (_lock)
+        List<CacheIndexEntry> result = new(EntryCount);
+        foreach (CacheEntryGrain entry in activeEntries)
         {
-            entries = [.. _entries];
-        }
-
-        List<CacheIndexEntry> result = new(entries.Length);
-        foreach (CacheEntryGrain entry in entries)
-        {
-            if (entry.Describe(siloInstance) is { } described)
+            if (ReferenceEquals(entry.Activity, this) && entry.Describe(SiloInstanceId) is { } described)
             {
                 result.Add(described);
             }

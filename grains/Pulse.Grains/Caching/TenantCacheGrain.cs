@@ -102,7 +102,7 @@ public sealed partial class TenantCacheGrain(
             if (victims is null)
             {
                 Log.Refused(logger, TenantId, entry.SizeBytes, _index.Bytes, _quotaBytes);
-                return ValueTask.FromResult(new CacheAdmission(false, 0, _quotaBytes));
+                return ValueTask.FromResult(new CacheAdmission(false, 0, _quotaBytes, _incarnation));
             }
 
             Evict(victims, now, CacheRemovalReason.Evicted);
@@ -110,7 +110,7 @@ public sealed partial class TenantCacheGrain(
         }
 
         _index.Upsert(entry, slot);
-        return ValueTask.FromResult(new CacheAdmission(true, evicted, _quotaBytes));
+        return ValueTask.FromResult(new CacheAdmission(true, evicted, _quotaBytes, _incarnation));
     }
 
     /// <inheritdoc />

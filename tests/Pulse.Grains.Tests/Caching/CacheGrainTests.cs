@@ -256,6 +256,29 @@ public sealed class CacheGrainTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ARebuiltIndexLearnsTheMemoryOnlyEntriesOfItsTenantFromTheSilo()
+    {
+        for (int i = 0; i < 5; i++)
+        {
+            await Entry($"m{i}").PutAsync(Put("1", tags: ["t"]));
+        }
+
+        await Grains.GetGrain<ICacheEntryGrain>(CacheKeys.Entry("other", "m0")).PutAsync(Put("1", tags: ["t"]));
+        await Entry("m4").DeleteAsync();
+
+        // The index keeps its entries only in memory: a new activation starts empty, with a new incarnation.
+        await _silo.DeactivateAsync(TestSilo.GetGrainId(Index));
+        Assert.Equal(0, (await Index.GetStatsAsync()).Entries);
+
+        // The silo's next report meets the new incarnation and registers what it holds for this tenant.
+        await Activity.FlushAsync();
+        CacheStats stats = await Index.GetStatsAsync();
+        Assert.Equal(4, stats.Entries);
+        Assert.Equal(4, await Index.DeleteMatchingAsync(pattern: null, tag: "t"));
+        Assert.Equal(CacheLookup.Hit, (await Grains.GetGrain<ICacheEntryGrain>(CacheKeys.Entry("other", "m0")).GetAsync(0)).Lookup);
+    }
+
+    [Fact]
     public async Task ASiloOverItsCacheLimitShedsInEvictionOrder()
     {
         await using TestSilo limited = await TestSilo.StartAsync(
