@@ -5,17 +5,21 @@ namespace Pulse.Grains.Caching;
 /// <summary>
 /// A tenant's index of live cache entries, in memory in <see cref="TenantCacheGrain"/>: by key, by tag,
 /// by expiry, and per priority in least-recently-used order, so eviction picks its victims in
-/// O(victims · log n) instead of sorting the tenant's keys on every write over quota.
+/// O(victims · log victims) instead of sorting the tenant's keys on every write over quota.
 /// </summary>
+/// <remarks>
+/// The orders are heaps whose records know their positions (<see cref="CacheRecordHeap{TOrder}"/>),
+/// not sorted sets: a record costs an array slot in each instead of a tree node, and the heaps are
+/// walked in order lazily when victims or expired entries are wanted.
+/// </remarks>
 internal sealed class CacheIndex
 {
     private readonly Dictionary<string, CacheIndexRecord> _byKey = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _byTag = new(StringComparer.Ordinal);
-    private readonly SortedSet<CacheIndexRecord> _byExpiry = new(CacheIndexRecord.ExpiryOrder);
+    private readonly CacheRecordHeap<CacheIndexRecord.ExpiryOrder> _byExpiry = new();
 
-    // Low, Normal, High; never_remove entries are in no eviction list.
-    private readonly SortedSet<CacheIndexRecord>[] _lru =
-        [new(CacheIndexRecord.RecencyOrder), new(CacheIndexRecord.RecencyOrder), new(CacheIndexRecord.RecencyOrder)];
+    // Low, Normal, High; never_remove entries are in no eviction order.
+    private readonly CacheRecordHeap<CacheIndexRecord.RecencyOrder>[] _byRecency = [new(), new(), new()];
 
     /// <summary>Live entries.</summary>
     public int Count => _byKey.Count;
@@ -69,14 +73,20 @@ internal sealed class CacheIndex
         SetTimes(record, Math.Max(record.LastAccessUnixMs, touch.LastAccessUnixMs), touch.ExpiresAtUnixMs);
     }
 
-    /// <summary>Corrects an entry's expiry (an entry said its sliding expiry moved).</summary>
-    public void SetExpiry(CacheIndexRecord record, long expiresAtUnixMs) => SetTimes(record, record.LastAccessUnixMs, expiresAtUnixMs);
+    /// <summary>Corrects an entry's expiry (an entry said its sliding expiry moved); nothing if the record has left the index.</summary>
+    public void SetExpiry(CacheIndexRecord record, long expiresAtUnixMs)
+    {
+        if (Find(record.Key) == record)
+        {
+            SetTimes(record, record.LastAccessUnixMs, expiresAtUnixMs);
+        }
+    }
 
     /// <summary>Records whose expiry and grace are past, soonest first.</summary>
     public List<CacheIndexRecord> PastGrace(long now, int max = int.MaxValue)
     {
         List<CacheIndexRecord> result = [];
-        foreach (CacheIndexRecord record in _byExpiry)
+        foreach (CacheIndexRecord record in _byExpiry.Ascending())
         {
             if (record.ExpiresAtUnixMs > now || result.Count >= max)
             {
@@ -107,9 +117,8 @@ internal sealed class CacheIndex
     public List<CacheIndexRecord>? SelectVictims(long bytes, long now, string? exceptKey, Func<CacheIndexRecord, bool>? filter = null, bool bestEffort = false)
     {
         List<CacheIndexRecord> victims = [];
-        HashSet<CacheIndexRecord> chosen = new(ReferenceEqualityComparer.Instance);
         long freed = 0;
-        foreach (CacheIndexRecord record in _byExpiry)
+        foreach (CacheIndexRecord record in _byExpiry.Ascending())
         {
             if (freed >= bytes || record.ExpiresAtUnixMs > now)
             {
@@ -122,16 +131,18 @@ internal sealed class CacheIndex
             }
         }
 
-        foreach (SortedSet<CacheIndexRecord> list in _lru)
+        foreach (CacheRecordHeap<CacheIndexRecord.RecencyOrder> heap in _byRecency)
         {
-            foreach (CacheIndexRecord record in list)
+            foreach (CacheIndexRecord record in heap.Ascending())
             {
                 if (freed >= bytes)
                 {
                     break;
                 }
 
-                if (Take(record))
+                // Expired records were all weighed above (the walk only stops early once enough is
+                // freed): each was taken, or is refused again here.
+                if (!IsExpired(record, now) && Take(record))
                 {
                     freed += record.SizeBytes;
                 }
@@ -142,7 +153,7 @@ internal sealed class CacheIndex
 
         bool Take(CacheIndexRecord record)
         {
-            if (string.Equals(record.Key, exceptKey, StringComparison.Ordinal) || (filter is not null && !filter(record)) || !chosen.Add(record))
+            if (string.Equals(record.Key, exceptKey, StringComparison.Ordinal) || (filter is not null && !filter(record)))
             {
                 return false;
             }
@@ -154,25 +165,30 @@ internal sealed class CacheIndex
 
     private void SetTimes(CacheIndexRecord record, long lastAccess, long expiresAt)
     {
-        if (record.LastAccessUnixMs == lastAccess && record.ExpiresAtUnixMs == expiresAt)
+        if (record.LastAccessUnixMs != lastAccess)
+        {
+            record.LastAccessUnixMs = lastAccess;
+            RecencyOf(record)?.Update(record);
+        }
+
+        long previousExpiry = record.ExpiresAtUnixMs;
+        if (previousExpiry == expiresAt)
         {
             return;
         }
 
-        // The sorted sets order by these fields: take the record out before changing them.
-        SortedSet<CacheIndexRecord>? lru = LruOf(record);
-        lru?.Remove(record);
-        if (record.ExpiresAtUnixMs != 0)
+        record.ExpiresAtUnixMs = expiresAt;
+        if (previousExpiry == 0)
+        {
+            _byExpiry.Add(record);
+        }
+        else if (expiresAt == 0)
         {
             _byExpiry.Remove(record);
         }
-
-        record.LastAccessUnixMs = lastAccess;
-        record.ExpiresAtUnixMs = expiresAt;
-        lru?.Add(record);
-        if (expiresAt != 0)
+        else
         {
-            _byExpiry.Add(record);
+            _byExpiry.Update(record);
         }
     }
 
@@ -184,7 +200,7 @@ internal sealed class CacheIndex
             DurableCount++;
         }
 
-        LruOf(record)?.Add(record);
+        RecencyOf(record)?.Add(record);
         if (record.ExpiresAtUnixMs != 0)
         {
             _byExpiry.Add(record);
@@ -209,7 +225,7 @@ internal sealed class CacheIndex
             DurableCount--;
         }
 
-        LruOf(record)?.Remove(record);
+        RecencyOf(record)?.Remove(record);
         if (record.ExpiresAtUnixMs != 0)
         {
             _byExpiry.Remove(record);
@@ -224,43 +240,8 @@ internal sealed class CacheIndex
         }
     }
 
-    private SortedSet<CacheIndexRecord>? LruOf(CacheIndexRecord record) =>
-        record.Priority == CachePriority.NeverRemove ? null : _lru[(int)record.Priority];
-}
+    private static bool IsExpired(CacheIndexRecord record, long now) => record.ExpiresAtUnixMs != 0 && record.ExpiresAtUnixMs <= now;
 
-/// <summary>One entry in a <see cref="CacheIndex"/>.</summary>
-internal sealed class CacheIndexRecord(CacheIndexEntry entry, int siloSlot)
-{
-    public static readonly IComparer<CacheIndexRecord> RecencyOrder = Comparer<CacheIndexRecord>.Create(static (a, b) =>
-    {
-        int c = a.LastAccessUnixMs.CompareTo(b.LastAccessUnixMs);
-        return c != 0 ? c : string.CompareOrdinal(a.Key, b.Key);
-    });
-
-    public static readonly IComparer<CacheIndexRecord> ExpiryOrder = Comparer<CacheIndexRecord>.Create(static (a, b) =>
-    {
-        int c = a.ExpiresAtUnixMs.CompareTo(b.ExpiresAtUnixMs);
-        return c != 0 ? c : string.CompareOrdinal(a.Key, b.Key);
-    });
-
-    public string Key { get; } = entry.Key;
-
-    public long Version { get; } = entry.Version;
-
-    public long SizeBytes { get; } = entry.SizeBytes;
-
-    public CachePriority Priority { get; } = entry.Priority;
-
-    public string[] Tags { get; } = entry.Tags;
-
-    public long StaleMs { get; } = entry.StaleMs;
-
-    public bool Durable { get; } = entry.Durable;
-
-    public long ExpiresAtUnixMs { get; set; } = entry.ExpiresAtUnixMs;
-
-    public long LastAccessUnixMs { get; set; } = entry.LastAccessUnixMs;
-
-    /// <summary>Index into the grain's table of silo instances.</summary>
-    public int SiloSlot { get; set; } = siloSlot;
+    private CacheRecordHeap<CacheIndexRecord.RecencyOrder>? RecencyOf(CacheIndexRecord record) =>
+        record.Priority == CachePriority.NeverRemove ? null : _byRecency[(int)record.Priority];
 }
