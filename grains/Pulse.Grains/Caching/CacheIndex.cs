@@ -14,12 +14,17 @@ namespace Pulse.Grains.Caching;
 /// </remarks>
 internal sealed class CacheIndex
 {
-    private readonly Dictionary<string, CacheIndexRecord> _byKey = new(StringComparer.Ordinal);
+    // Records keyed by their own Key; _byKeyString finds one from a key string. A set slot is 8 bytes
+    // less than a Dictionary<string, CacheIndexRecord> entry, which would hold the key reference twice.
+    private readonly HashSet<CacheIndexRecord> _byKey = new(CacheIndexRecord.KeyComparer.Instance);
+    private readonly HashSet<CacheIndexRecord>.AlternateLookup<string> _byKeyString;
     private readonly Dictionary<string, HashSet<string>> _byTag = new(StringComparer.Ordinal);
     private readonly CacheRecordHeap<CacheIndexRecord.ExpiryOrder> _byExpiry = new();
 
     // Low, Normal, High; never_remove entries are in no eviction order.
     private readonly CacheRecordHeap<CacheIndexRecord.RecencyOrder>[] _byRecency = [new(), new(), new()];
+
+    public CacheIndex() => _byKeyString = _byKey.GetAlternateLookup<string>();
 
     /// <summary>Live entries.</summary>
     public int Count => _byKey.Count;
@@ -31,20 +36,21 @@ internal sealed class CacheIndex
     public int DurableCount { get; private set; }
 
     /// <summary>Every record (for pattern matching and heartbeats).</summary>
-    public IEnumerable<CacheIndexRecord> Records => _byKey.Values;
+    public IEnumerable<CacheIndexRecord> Records => _byKey;
 
-    public CacheIndexRecord? Find(string key) => _byKey.GetValueOrDefault(key);
+    public CacheIndexRecord? Find(string key) => _byKeyString.TryGetValue(key, out CacheIndexRecord? record) ? record : null;
 
     /// <summary>Adds or replaces the record of <paramref name="entry"/>'s key.</summary>
     public CacheIndexRecord Upsert(CacheIndexEntry entry, int siloSlot)
     {
-        if (_byKey.TryGetValue(entry.Key, out CacheIndexRecord? existing))
+        if (_byKeyString.TryGetValue(entry.Key, out CacheIndexRecord? existing))
         {
+            _byKey.Remove(existing);
             Unlink(existing);
         }
 
         var record = new CacheIndexRecord(entry, siloSlot);
-        _byKey[record.Key] = record;
+        _byKey.Add(record);
         Link(record);
         return record;
     }
@@ -52,12 +58,12 @@ internal sealed class CacheIndex
     /// <summary>Removes a key if it has <paramref name="version"/> (any version when null).</summary>
     public CacheIndexRecord? Remove(string key, long? version = null)
     {
-        if (!_byKey.TryGetValue(key, out CacheIndexRecord? record) || (version is { } v && record.Version != v))
+        if (!_byKeyString.TryGetValue(key, out CacheIndexRecord? record) || (version is { } v && record.Version != v))
         {
             return null;
         }
 
-        _byKey.Remove(key);
+        _byKey.Remove(record);
         Unlink(record);
         return record;
     }
@@ -65,7 +71,7 @@ internal sealed class CacheIndex
     /// <summary>Records a read reported by a silo.</summary>
     public void Touch(in CacheTouch touch)
     {
-        if (!_byKey.TryGetValue(touch.Key, out CacheIndexRecord? record) || record.Version != touch.Version)
+        if (!_byKeyString.TryGetValue(touch.Key, out CacheIndexRecord? record) || record.Version != touch.Version)
         {
             return;
         }

@@ -64,6 +64,28 @@ internal sealed class CacheIndexRecord
 
     private static int Saturate(long value) => (int)Math.Clamp(value, int.MinValue, int.MaxValue);
 
+    /// <summary>
+    /// Records are equal when their keys are (ordinal), and a key string finds its record through
+    /// <see cref="HashSet{T}.GetAlternateLookup{TAlternate}"/>: the index keeps its records in a set
+    /// keyed by their own <see cref="Key"/>, without a dictionary entry holding the key a second time.
+    /// </summary>
+    internal sealed class KeyComparer : IEqualityComparer<CacheIndexRecord>, IAlternateEqualityComparer<string, CacheIndexRecord>
+    {
+        public static readonly KeyComparer Instance = new();
+
+        public bool Equals(CacheIndexRecord? x, CacheIndexRecord? y) => string.Equals(x?.Key, y?.Key, StringComparison.Ordinal);
+
+        public int GetHashCode(CacheIndexRecord obj) => GetHashCode(obj.Key);
+
+        public bool Equals(string alternate, CacheIndexRecord other) => string.Equals(alternate, other.Key, StringComparison.Ordinal);
+
+        // Ordinal and randomized per process, so keys chosen by clients cannot be made to collide.
+        public int GetHashCode(string alternate) => alternate.GetHashCode();
+
+        // The index finds and removes records by key but only ever adds whole records.
+        public CacheIndexRecord Create(string alternate) => throw new NotSupportedException("A cache index record is made from an entry, not from a key.");
+    }
+
     // Structs, so that the heap's code is compiled for each order and its comparisons are direct calls.
 
     /// <summary>Least recently used first: (last access, key ordinal).</summary>
