@@ -1,4 +1,6 @@
 using Pulse.GrainInterfaces.Caching;
+using ExpiryHeap = Pulse.Grains.Caching.CacheRecordHeap<Pulse.Grains.Caching.CacheIndexRecord.ExpiryOrder>;
+using RecencyHeap = Pulse.Grains.Caching.CacheRecordHeap<Pulse.Grains.Caching.CacheIndexRecord.RecencyOrder>;
 
 namespace Pulse.Grains.Caching;
 
@@ -19,10 +21,10 @@ internal sealed class CacheIndex
     private readonly HashSet<CacheIndexRecord> _byKey = new(CacheIndexRecord.KeyComparer.Instance);
     private readonly HashSet<CacheIndexRecord>.AlternateLookup<string> _byKeyString;
     private readonly Dictionary<string, HashSet<string>> _byTag = new(StringComparer.Ordinal);
-    private readonly CacheRecordHeap<CacheIndexRecord.ExpiryOrder> _byExpiry = new();
+    private readonly ExpiryHeap _byExpiry = new();
 
     // Low, Normal, High; never_remove entries are in no eviction order.
-    private readonly CacheRecordHeap<CacheIndexRecord.RecencyOrder>[] _byRecency = [new(), new(), new()];
+    private readonly RecencyHeap[] _byRecency = [new(), new(), new()];
 
     public CacheIndex() => _byKeyString = _byKey.GetAlternateLookup<string>();
 
@@ -92,16 +94,12 @@ internal sealed class CacheIndex
     public List<CacheIndexRecord> PastGrace(long now, int max = int.MaxValue)
     {
         List<CacheIndexRecord> result = [];
-        foreach (CacheIndexRecord record in _byExpiry.Ascending())
+        ExpiryHeap.AscendingEnumerator walk = _byExpiry.Ascending();
+        while (result.Count < max && walk.MoveNext() && walk.Current.ExpiresAtUnixMs <= now)
         {
-            if (record.ExpiresAtUnixMs > now || result.Count >= max)
+            if (now >= walk.Current.ExpiresAtUnixMs + walk.Current.StaleMs)
             {
-                break;
-            }
-
-            if (now >= record.ExpiresAtUnixMs + record.StaleMs)
-            {
-                result.Add(record);
+                result.Add(walk.Current);
             }
         }
 
@@ -124,48 +122,37 @@ internal sealed class CacheIndex
     {
         List<CacheIndexRecord> victims = [];
         long freed = 0;
-        foreach (CacheIndexRecord record in _byExpiry.Ascending())
-        {
-            if (freed >= bytes || record.ExpiresAtUnixMs > now)
-            {
-                break;
-            }
 
-            if (Take(record))
-            {
-                freed += record.SizeBytes;
-            }
+        // Each walk checks whether enough is freed before it steps, so it goes no further than it takes.
+        ExpiryHeap.AscendingEnumerator expired = _byExpiry.Ascending();
+        while (freed < bytes && expired.MoveNext() && expired.Current.ExpiresAtUnixMs <= now)
+        {
+            Consider(expired.Current);
         }
 
-        foreach (CacheRecordHeap<CacheIndexRecord.RecencyOrder> heap in _byRecency)
+        foreach (RecencyHeap heap in _byRecency)
         {
-            foreach (CacheIndexRecord record in heap.Ascending())
+            RecencyHeap.AscendingEnumerator walk = heap.Ascending();
+            while (freed < bytes && walk.MoveNext())
             {
-                if (freed >= bytes)
+                // Expired records were all weighed above (that walk only stops early once enough is
+                // freed): each was taken, or would be refused again.
+                if (!IsExpired(walk.Current, now))
                 {
-                    break;
-                }
-
-                // Expired records were all weighed above (the walk only stops early once enough is
-                // freed): each was taken, or is refused again here.
-                if (!IsExpired(record, now) && Take(record))
-                {
-                    freed += record.SizeBytes;
+                    Consider(walk.Current);
                 }
             }
         }
 
         return freed >= bytes || bestEffort ? victims : null;
 
-        bool Take(CacheIndexRecord record)
+        void Consider(CacheIndexRecord record)
         {
-            if (string.Equals(record.Key, exceptKey, StringComparison.Ordinal) || (filter is not null && !filter(record)))
+            if (!string.Equals(record.Key, exceptKey, StringComparison.Ordinal) && (filter is null || filter(record)))
             {
-                return false;
+                victims.Add(record);
+                freed += record.SizeBytes;
             }
-
-            victims.Add(record);
-            return true;
         }
     }
 
@@ -248,6 +235,6 @@ internal sealed class CacheIndex
 
     private static bool IsExpired(CacheIndexRecord record, long now) => record.ExpiresAtUnixMs != 0 && record.ExpiresAtUnixMs <= now;
 
-    private CacheRecordHeap<CacheIndexRecord.RecencyOrder>? RecencyOf(CacheIndexRecord record) =>
+    private RecencyHeap? RecencyOf(CacheIndexRecord record) =>
         record.Priority == CachePriority.NeverRemove ? null : _byRecency[(int)record.Priority];
 }

@@ -91,11 +91,7 @@ internal sealed class CacheIndexRecord
     /// <summary>Least recently used first: (last access, key ordinal).</summary>
     internal readonly struct RecencyOrder : ICacheRecordOrder
     {
-        public static int Compare(CacheIndexRecord x, CacheIndexRecord y)
-        {
-            int c = x.LastAccessUnixMs.CompareTo(y.LastAccessUnixMs);
-            return c != 0 ? c : string.CompareOrdinal(x.Key, y.Key);
-        }
+        public static long TimeOf(CacheIndexRecord record) => record.LastAccessUnixMs;
 
         public static int SlotOf(CacheIndexRecord record) => record.RecencySlot;
 
@@ -105,11 +101,7 @@ internal sealed class CacheIndexRecord
     /// <summary>Soonest expiry first: (expiry, key ordinal).</summary>
     internal readonly struct ExpiryOrder : ICacheRecordOrder
     {
-        public static int Compare(CacheIndexRecord x, CacheIndexRecord y)
-        {
-            int c = x.ExpiresAtUnixMs.CompareTo(y.ExpiresAtUnixMs);
-            return c != 0 ? c : string.CompareOrdinal(x.Key, y.Key);
-        }
+        public static long TimeOf(CacheIndexRecord record) => record.ExpiresAtUnixMs;
 
         public static int SlotOf(CacheIndexRecord record) => record.ExpirySlot;
 

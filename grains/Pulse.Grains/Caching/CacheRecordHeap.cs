@@ -2,11 +2,14 @@ using System.Diagnostics;
 
 namespace Pulse.Grains.Caching;
 
-/// <summary>How a <see cref="CacheRecordHeap{TOrder}"/> orders records, and where a record keeps its position in it.</summary>
+/// <summary>
+/// How a <see cref="CacheRecordHeap{TOrder}"/> orders records, by a time and then by key (ordinal, so
+/// distinct records of one index never tie), and where a record keeps its position in the heap.
+/// </summary>
 internal interface ICacheRecordOrder
 {
-    /// <summary>Compares two records; distinct records of one index never compare equal (the key breaks ties).</summary>
-    static abstract int Compare(CacheIndexRecord x, CacheIndexRecord y);
+    /// <summary>The time the record is ordered by.</summary>
+    static abstract long TimeOf(CacheIndexRecord record);
 
     /// <summary>The record's position in the heap; -1 when not in it.</summary>
     static abstract int SlotOf(CacheIndexRecord record);
@@ -26,8 +29,6 @@ internal sealed class CacheRecordHeap<TOrder>
     where TOrder : struct, ICacheRecordOrder
 {
     private const int MinCapacity = 16;
-
-    private static readonly IComparer<CacheIndexRecord> Order = Comparer<CacheIndexRecord>.Create(TOrder.Compare);
 
     private CacheIndexRecord[] _items = [];
 
@@ -81,9 +82,15 @@ internal sealed class CacheRecordHeap<TOrder>
     /// </summary>
     public AscendingEnumerator Ascending() => new(this);
 
+    private static int Compare(CacheIndexRecord x, CacheIndexRecord y)
+    {
+        int c = TOrder.TimeOf(x).CompareTo(TOrder.TimeOf(y));
+        return c != 0 ? c : string.CompareOrdinal(x.Key, y.Key);
+    }
+
     private void Place(CacheIndexRecord record, int slot)
     {
-        if (slot > 0 && TOrder.Compare(record, _items[(slot - 1) / 2]) < 0)
+        if (slot > 0 && Compare(record, _items[(slot - 1) / 2]) < 0)
         {
             SiftUp(record, slot);
         }
@@ -99,7 +106,7 @@ internal sealed class CacheRecordHeap<TOrder>
         {
             int parent = (slot - 1) / 2;
             CacheIndexRecord above = _items[parent];
-            if (TOrder.Compare(record, above) >= 0)
+            if (Compare(record, above) >= 0)
             {
                 break;
             }
@@ -122,13 +129,13 @@ internal sealed class CacheRecordHeap<TOrder>
                 break;
             }
 
-            if (child + 1 < count && TOrder.Compare(_items[child + 1], _items[child]) < 0)
+            if (child + 1 < count && Compare(_items[child + 1], _items[child]) < 0)
             {
                 child++;
             }
 
             CacheIndexRecord below = _items[child];
-            if (TOrder.Compare(below, record) >= 0)
+            if (Compare(below, record) >= 0)
             {
                 break;
             }
@@ -151,16 +158,23 @@ internal sealed class CacheRecordHeap<TOrder>
     {
         private readonly CacheRecordHeap<TOrder> _heap;
 
-        // Best first: the next record is the least of the children of the records walked so far. Made
-        // only if the walk goes past the root, as most walks (nothing expired, one victim) do not.
-        private PriorityQueue<CacheIndexRecord, CacheIndexRecord>? _frontier;
-        private CacheIndexRecord? _current;
+        // Best first: the next record is the least of the children of the records walked so far, so
+        // those children wait in a second binary heap, of positions in the first with their times
+        // copied beside them: most comparisons then read this array and not the records. Made only if
+        // the walk goes past the root, as most walks (nothing expired, one victim) do not.
+        private Pending[]? _frontier;
+        private int _frontierCount;
+        private int _slot;
         private bool _ended;
 
-        internal AscendingEnumerator(CacheRecordHeap<TOrder> heap) => _heap = heap;
+        internal AscendingEnumerator(CacheRecordHeap<TOrder> heap)
+        {
+            _heap = heap;
+            _slot = -1;
+        }
 
         /// <summary>The record reached.</summary>
-        public readonly CacheIndexRecord Current => _current!;
+        public readonly CacheIndexRecord Current => _heap._items[_slot];
 
         /// <summary>This walk, for <c>foreach</c>.</summary>
         public readonly AscendingEnumerator GetEnumerator() => this;
@@ -168,29 +182,92 @@ internal sealed class CacheRecordHeap<TOrder>
         /// <summary>Steps to the next record in order.</summary>
         public bool MoveNext()
         {
-            CacheIndexRecord[] items = _heap._items;
-            int count = _heap.Count;
             if (_ended)
             {
                 return false;
             }
 
-            if (_current is null)
+            int count = _heap.Count;
+            if (_slot < 0)
             {
                 _ended = count == 0;
-                _current = _ended ? null : items[0];
+                _slot = 0;
                 return !_ended;
             }
 
-            _frontier ??= new PriorityQueue<CacheIndexRecord, CacheIndexRecord>(Order);
-            int first = (2 * TOrder.SlotOf(_current)) + 1;
-            for (int child = first; child < Math.Min(first + 2, count); child++)
+            int child = (2 * _slot) + 1;
+            if (child < count)
             {
-                _frontier.Enqueue(items[child], items[child]);
+                Push(child);
+                if (child + 1 < count)
+                {
+                    Push(child + 1);
+                }
             }
 
-            _ended = !_frontier.TryDequeue(out _current, out _);
+            _ended = _frontierCount == 0;
+            if (!_ended)
+            {
+                _slot = Pop();
+            }
+
             return !_ended;
         }
+
+        private readonly bool Less(in Pending x, in Pending y) =>
+            x.Time != y.Time ? x.Time < y.Time : string.CompareOrdinal(_heap._items[x.Slot].Key, _heap._items[y.Slot].Key) < 0;
+
+        private void Push(int slot)
+        {
+            _frontier ??= new Pending[16];
+            if (_frontierCount == _frontier.Length)
+            {
+                Array.Resize(ref _frontier, _frontier.Length * 2);
+            }
+
+            var pending = new Pending(TOrder.TimeOf(_heap._items[slot]), slot);
+            int i = _frontierCount++;
+            while (i > 0 && Less(pending, _frontier[(i - 1) / 2]))
+            {
+                _frontier[i] = _frontier[(i - 1) / 2];
+                i = (i - 1) / 2;
+            }
+
+            _frontier[i] = pending;
+        }
+
+        private int Pop()
+        {
+            Pending[] frontier = _frontier!;
+            int least = frontier[0].Slot;
+            Pending last = frontier[--_frontierCount];
+            int i = 0;
+            while (true)
+            {
+                int child = (2 * i) + 1;
+                if (child >= _frontierCount)
+                {
+                    break;
+                }
+
+                if (child + 1 < _frontierCount && Less(frontier[child + 1], frontier[child]))
+                {
+                    child++;
+                }
+
+                if (!Less(frontier[child], last))
+                {
+                    break;
+                }
+
+                frontier[i] = frontier[child];
+                i = child;
+            }
+
+            frontier[i] = last;
+            return least;
+        }
     }
+
+    private readonly record struct Pending(long Time, int Slot);
 }

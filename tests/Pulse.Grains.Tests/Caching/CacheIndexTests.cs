@@ -193,6 +193,42 @@ public sealed class CacheIndexTests
         Assert.Equal(["b"], Keys(index.PastGrace(Now)));
     }
 
+    [Fact]
+    public void OrdersHoldWhileTheIndexGrowsAndShrinks()
+    {
+        var random = new Random(5);
+        var index = new CacheIndex();
+        var expected = new List<(long LastAccess, long ExpiresAt, string Key)>();
+        for (int i = 0; i < 5_000; i++)
+        {
+            string key = "k" + i;
+            long lastAccess = random.Next(1_000);
+            long expiresAt = Now - random.Next(1_000);
+            index.Upsert(Entry(key, lastAccess: lastAccess, expiresAt: expiresAt), 0);
+            expected.Add((lastAccess, expiresAt, key));
+        }
+
+        // Most entries leave in random order, so the orders' arrays shrink under the ones that stay.
+        foreach ((long _, long _, string key) in expected.OrderBy(_ => random.Next()).Take(4_950).ToList())
+        {
+            Assert.NotNull(index.Remove(key));
+            expected.RemoveAll(entry => entry.Key == key);
+        }
+
+        List<string> byExpiry = [.. expected.OrderBy(static entry => entry.ExpiresAt).ThenBy(static entry => entry.Key, StringComparer.Ordinal).Select(static entry => entry.Key)];
+        Assert.Equal(byExpiry, Keys(index.PastGrace(Now)));
+        Assert.Equal(byExpiry, Keys(index.SelectVictims(long.MaxValue, Now, exceptKey: null, bestEffort: true)));
+
+        foreach ((long _, long _, string key) in expected)
+        {
+            index.SetExpiry(index.Find(key)!, 0);
+        }
+
+        List<string> byRecency = [.. expected.OrderBy(static entry => entry.LastAccess).ThenBy(static entry => entry.Key, StringComparer.Ordinal).Select(static entry => entry.Key)];
+        Assert.Empty(index.PastGrace(Now));
+        Assert.Equal(byRecency, Keys(index.SelectVictims(long.MaxValue, Now, exceptKey: null, bestEffort: true)));
+    }
+
     [Theory]
     [InlineData(1, 12, 4_000)]
     [InlineData(2, 60, 6_000)]
