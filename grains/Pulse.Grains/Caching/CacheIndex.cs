@@ -1,21 +1,32 @@
 using Pulse.GrainInterfaces.Caching;
+using ExpiryHeap = Pulse.Grains.Caching.CacheRecordHeap<Pulse.Grains.Caching.CacheIndexRecord.ExpiryOrder>;
+using RecencyHeap = Pulse.Grains.Caching.CacheRecordHeap<Pulse.Grains.Caching.CacheIndexRecord.RecencyOrder>;
 
 namespace Pulse.Grains.Caching;
 
 /// <summary>
 /// A tenant's index of live cache entries, in memory in <see cref="TenantCacheGrain"/>: by key, by tag,
 /// by expiry, and per priority in least-recently-used order, so eviction picks its victims in
-/// O(victims · log n) instead of sorting the tenant's keys on every write over quota.
+/// O(victims · log victims) instead of sorting the tenant's keys on every write over quota.
 /// </summary>
+/// <remarks>
+/// The orders are heaps whose records know their positions (<see cref="CacheRecordHeap{TOrder}"/>),
+/// not sorted sets: a record costs an array slot in each instead of a tree node, and the heaps are
+/// walked in order lazily when victims or expired entries are wanted.
+/// </remarks>
 internal sealed class CacheIndex
 {
-    private readonly Dictionary<string, CacheIndexRecord> _byKey = new(StringComparer.Ordinal);
+    // Records keyed by their own Key; _byKeyString finds one from a key string. A set slot is 8 bytes
+    // less than a Dictionary<string, CacheIndexRecord> entry, which would hold the key reference twice.
+    private readonly HashSet<CacheIndexRecord> _byKey = new(CacheIndexRecord.KeyComparer.Instance);
+    private readonly HashSet<CacheIndexRecord>.AlternateLookup<string> _byKeyString;
     private readonly Dictionary<string, HashSet<string>> _byTag = new(StringComparer.Ordinal);
-    private readonly SortedSet<CacheIndexRecord> _byExpiry = new(CacheIndexRecord.ExpiryOrder);
+    private readonly ExpiryHeap _byExpiry = new();
 
-    // Low, Normal, High; never_remove entries are in no eviction list.
-    private readonly SortedSet<CacheIndexRecord>[] _lru =
-        [new(CacheIndexRecord.RecencyOrder), new(CacheIndexRecord.RecencyOrder), new(CacheIndexRecord.RecencyOrder)];
+    // Low, Normal, High; never_remove entries are in no eviction order.
+    private readonly RecencyHeap[] _byRecency = [new(), new(), new()];
+
+    public CacheIndex() => _byKeyString = _byKey.GetAlternateLookup<string>();
 
     /// <summary>Live entries.</summary>
     public int Count => _byKey.Count;
@@ -27,20 +38,21 @@ internal sealed class CacheIndex
     public int DurableCount { get; private set; }
 
     /// <summary>Every record (for pattern matching and heartbeats).</summary>
-    public IEnumerable<CacheIndexRecord> Records => _byKey.Values;
+    public IEnumerable<CacheIndexRecord> Records => _byKey;
 
-    public CacheIndexRecord? Find(string key) => _byKey.GetValueOrDefault(key);
+    public CacheIndexRecord? Find(string key) => _byKeyString.TryGetValue(key, out CacheIndexRecord? record) ? record : null;
 
     /// <summary>Adds or replaces the record of <paramref name="entry"/>'s key.</summary>
     public CacheIndexRecord Upsert(CacheIndexEntry entry, int siloSlot)
     {
-        if (_byKey.TryGetValue(entry.Key, out CacheIndexRecord? existing))
+        if (_byKeyString.TryGetValue(entry.Key, out CacheIndexRecord? existing))
         {
+            _byKey.Remove(existing);
             Unlink(existing);
         }
 
         var record = new CacheIndexRecord(entry, siloSlot);
-        _byKey[record.Key] = record;
+        _byKey.Add(record);
         Link(record);
         return record;
     }
@@ -48,12 +60,12 @@ internal sealed class CacheIndex
     /// <summary>Removes a key if it has <paramref name="version"/> (any version when null).</summary>
     public CacheIndexRecord? Remove(string key, long? version = null)
     {
-        if (!_byKey.TryGetValue(key, out CacheIndexRecord? record) || (version is { } v && record.Version != v))
+        if (!_byKeyString.TryGetValue(key, out CacheIndexRecord? record) || (version is { } v && record.Version != v))
         {
             return null;
         }
 
-        _byKey.Remove(key);
+        _byKey.Remove(record);
         Unlink(record);
         return record;
     }
@@ -61,7 +73,7 @@ internal sealed class CacheIndex
     /// <summary>Records a read reported by a silo.</summary>
     public void Touch(in CacheTouch touch)
     {
-        if (!_byKey.TryGetValue(touch.Key, out CacheIndexRecord? record) || record.Version != touch.Version)
+        if (!_byKeyString.TryGetValue(touch.Key, out CacheIndexRecord? record) || record.Version != touch.Version)
         {
             return;
         }
@@ -69,23 +81,25 @@ internal sealed class CacheIndex
         SetTimes(record, Math.Max(record.LastAccessUnixMs, touch.LastAccessUnixMs), touch.ExpiresAtUnixMs);
     }
 
-    /// <summary>Corrects an entry's expiry (an entry said its sliding expiry moved).</summary>
-    public void SetExpiry(CacheIndexRecord record, long expiresAtUnixMs) => SetTimes(record, record.LastAccessUnixMs, expiresAtUnixMs);
+    /// <summary>Corrects an entry's expiry (an entry said its sliding expiry moved); nothing if the record has left the index.</summary>
+    public void SetExpiry(CacheIndexRecord record, long expiresAtUnixMs)
+    {
+        if (Find(record.Key) == record)
+        {
+            SetTimes(record, record.LastAccessUnixMs, expiresAtUnixMs);
+        }
+    }
 
     /// <summary>Records whose expiry and grace are past, soonest first.</summary>
     public List<CacheIndexRecord> PastGrace(long now, int max = int.MaxValue)
     {
         List<CacheIndexRecord> result = [];
-        foreach (CacheIndexRecord record in _byExpiry)
+        ExpiryHeap.AscendingEnumerator walk = _byExpiry.Ascending();
+        while (result.Count < max && walk.MoveNext() && walk.Current.ExpiresAtUnixMs <= now)
         {
-            if (record.ExpiresAtUnixMs > now || result.Count >= max)
+            if (now >= walk.Current.ExpiresAtUnixMs + walk.Current.StaleMs)
             {
-                break;
-            }
-
-            if (now >= record.ExpiresAtUnixMs + record.StaleMs)
-            {
-                result.Add(record);
+                result.Add(walk.Current);
             }
         }
 
@@ -107,72 +121,67 @@ internal sealed class CacheIndex
     public List<CacheIndexRecord>? SelectVictims(long bytes, long now, string? exceptKey, Func<CacheIndexRecord, bool>? filter = null, bool bestEffort = false)
     {
         List<CacheIndexRecord> victims = [];
-        HashSet<CacheIndexRecord> chosen = new(ReferenceEqualityComparer.Instance);
         long freed = 0;
-        foreach (CacheIndexRecord record in _byExpiry)
-        {
-            if (freed >= bytes || record.ExpiresAtUnixMs > now)
-            {
-                break;
-            }
 
-            if (Take(record))
-            {
-                freed += record.SizeBytes;
-            }
+        // Each walk checks whether enough is freed before it steps, so it goes no further than it takes.
+        ExpiryHeap.AscendingEnumerator expired = _byExpiry.Ascending();
+        while (freed < bytes && expired.MoveNext() && expired.Current.ExpiresAtUnixMs <= now)
+        {
+            Consider(expired.Current);
         }
 
-        foreach (SortedSet<CacheIndexRecord> list in _lru)
+        foreach (RecencyHeap heap in _byRecency)
         {
-            foreach (CacheIndexRecord record in list)
+            RecencyHeap.AscendingEnumerator walk = heap.Ascending();
+            while (freed < bytes && walk.MoveNext())
             {
-                if (freed >= bytes)
+                // Expired records were all weighed above (that walk only stops early once enough is
+                // freed): each was taken, or would be refused again.
+                if (!IsExpired(walk.Current, now))
                 {
-                    break;
-                }
-
-                if (Take(record))
-                {
-                    freed += record.SizeBytes;
+                    Consider(walk.Current);
                 }
             }
         }
 
         return freed >= bytes || bestEffort ? victims : null;
 
-        bool Take(CacheIndexRecord record)
+        void Consider(CacheIndexRecord record)
         {
-            if (string.Equals(record.Key, exceptKey, StringComparison.Ordinal) || (filter is not null && !filter(record)) || !chosen.Add(record))
+            if (!string.Equals(record.Key, exceptKey, StringComparison.Ordinal) && (filter is null || filter(record)))
             {
-                return false;
+                victims.Add(record);
+                freed += record.SizeBytes;
             }
-
-            victims.Add(record);
-            return true;
         }
     }
 
     private void SetTimes(CacheIndexRecord record, long lastAccess, long expiresAt)
     {
-        if (record.LastAccessUnixMs == lastAccess && record.ExpiresAtUnixMs == expiresAt)
+        if (record.LastAccessUnixMs != lastAccess)
+        {
+            record.LastAccessUnixMs = lastAccess;
+            RecencyOf(record)?.Update(record);
+        }
+
+        long previousExpiry = record.ExpiresAtUnixMs;
+        if (previousExpiry == expiresAt)
         {
             return;
         }
 
-        // The sorted sets order by these fields: take the record out before changing them.
-        SortedSet<CacheIndexRecord>? lru = LruOf(record);
-        lru?.Remove(record);
-        if (record.ExpiresAtUnixMs != 0)
+        record.ExpiresAtUnixMs = expiresAt;
+        if (previousExpiry == 0)
+        {
+            _byExpiry.Add(record);
+        }
+        else if (expiresAt == 0)
         {
             _byExpiry.Remove(record);
         }
-
-        record.LastAccessUnixMs = lastAccess;
-        record.ExpiresAtUnixMs = expiresAt;
-        lru?.Add(record);
-        if (expiresAt != 0)
+        else
         {
-            _byExpiry.Add(record);
+            _byExpiry.Update(record);
         }
     }
 
@@ -184,7 +193,7 @@ internal sealed class CacheIndex
             DurableCount++;
         }
 
-        LruOf(record)?.Add(record);
+        RecencyOf(record)?.Add(record);
         if (record.ExpiresAtUnixMs != 0)
         {
             _byExpiry.Add(record);
@@ -209,7 +218,7 @@ internal sealed class CacheIndex
             DurableCount--;
         }
 
-        LruOf(record)?.Remove(record);
+        RecencyOf(record)?.Remove(record);
         if (record.ExpiresAtUnixMs != 0)
         {
             _byExpiry.Remove(record);
@@ -224,43 +233,8 @@ internal sealed class CacheIndex
         }
     }
 
-    private SortedSet<CacheIndexRecord>? LruOf(CacheIndexRecord record) =>
-        record.Priority == CachePriority.NeverRemove ? null : _lru[(int)record.Priority];
-}
+    private static bool IsExpired(CacheIndexRecord record, long now) => record.ExpiresAtUnixMs != 0 && record.ExpiresAtUnixMs <= now;
 
-/// <summary>One entry in a <see cref="CacheIndex"/>.</summary>
-internal sealed class CacheIndexRecord(CacheIndexEntry entry, int siloSlot)
-{
-    public static readonly IComparer<CacheIndexRecord> RecencyOrder = Comparer<CacheIndexRecord>.Create(static (a, b) =>
-    {
-        int c = a.LastAccessUnixMs.CompareTo(b.LastAccessUnixMs);
-        return c != 0 ? c : string.CompareOrdinal(a.Key, b.Key);
-    });
-
-    public static readonly IComparer<CacheIndexRecord> ExpiryOrder = Comparer<CacheIndexRecord>.Create(static (a, b) =>
-    {
-        int c = a.ExpiresAtUnixMs.CompareTo(b.ExpiresAtUnixMs);
-        return c != 0 ? c : string.CompareOrdinal(a.Key, b.Key);
-    });
-
-    public string Key { get; } = entry.Key;
-
-    public long Version { get; } = entry.Version;
-
-    public long SizeBytes { get; } = entry.SizeBytes;
-
-    public CachePriority Priority { get; } = entry.Priority;
-
-    public string[] Tags { get; } = entry.Tags;
-
-    public long StaleMs { get; } = entry.StaleMs;
-
-    public bool Durable { get; } = entry.Durable;
-
-    public long ExpiresAtUnixMs { get; set; } = entry.ExpiresAtUnixMs;
-
-    public long LastAccessUnixMs { get; set; } = entry.LastAccessUnixMs;
-
-    /// <summary>Index into the grain's table of silo instances.</summary>
-    public int SiloSlot { get; set; } = siloSlot;
+    private RecencyHeap? RecencyOf(CacheIndexRecord record) =>
+        record.Priority == CachePriority.NeverRemove ? null : _byRecency[(int)record.Priority];
 }
