@@ -3,7 +3,7 @@ using Pulse.Runtime.Hosting;
 using Pulse.Runtime.Testing;
 
 // Usage: dotnet run -c Release --project tests/Bench -- <scenario> [seconds]
-// Scenarios: local-calls, transport, client-calls, forwarded-calls, activation-memory, cache-memory,
+// Scenarios: local-calls, transport, client-calls, forwarded-calls, activation-memory, cache-memory [entries],
 // storage-sqlite, storage-postgres, all; and client-latency <calls/s> [seconds] [runs], an open loop at a fixed rate.
 string scenario = args.Length > 0 ? args[0] : "all";
 TimeSpan duration = TimeSpan.FromSeconds(args.Length > 1 && int.TryParse(args[1], out int seconds) ? seconds : 5);
@@ -43,7 +43,8 @@ switch (scenario)
         await ActivationMemoryScenario.RunAsync(count: 100_000);
         break;
     case "cache-memory":
-        await CacheMemoryScenario.RunAsync(count: 100_000);
+        // The figure depends a little on the count (hash tables grow in steps), so other counts can be checked.
+        await CacheMemoryScenario.RunAsync(count: args.Length > 1 && int.TryParse(args[1], out int cacheEntries) && cacheEntries > 0 ? cacheEntries : 100_000);
         break;
     case "storage-sqlite":
         await RunSqliteAsync(duration);
