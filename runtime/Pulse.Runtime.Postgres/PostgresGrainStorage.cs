@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -85,6 +86,44 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, IGrainStorageQ
     /// <inheritdoc />
     public async Task ReadStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken)
     {
+        try
+        {
+            await ReadStateCoreAsync(stateName, grainId, grainState, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbException exception)
+        {
+            throw GrainStorageFailures.StoreFailed("PostgreSQL", "read", stateName, grainId, exception);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task WriteStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WriteStateCoreAsync(stateName, grainId, grainState, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbException exception)
+        {
+            throw GrainStorageFailures.StoreFailed("PostgreSQL", "write", stateName, grainId, exception);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task ClearStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ClearStateCoreAsync(stateName, grainId, grainState, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbException exception)
+        {
+            throw GrainStorageFailures.StoreFailed("PostgreSQL", "clear", stateName, grainId, exception);
+        }
+    }
+
+    private async Task ReadStateCoreAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(grainState);
         await using NpgsqlCommand command = CreateKeyedCommand(_readSql, stateName, grainId);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -111,8 +150,7 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, IGrainStorageQ
         }
     }
 
-    /// <inheritdoc />
-    public async Task WriteStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken)
+    private async Task WriteStateCoreAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(grainState);
         byte[] payload = _serializer.Serialize(grainState.State);
@@ -121,8 +159,7 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, IGrainStorageQ
         grainState.RecordExists = true;
     }
 
-    /// <inheritdoc />
-    public async Task ClearStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken)
+    private async Task ClearStateCoreAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(grainState);
         if (grainState.ETag is null)

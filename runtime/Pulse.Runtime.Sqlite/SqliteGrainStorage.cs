@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using System.Text;
 using Microsoft.Data.Sqlite;
@@ -77,6 +78,44 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IGrainStorageQue
     /// <inheritdoc />
     public async Task ReadStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken)
     {
+        try
+        {
+            await ReadStateCoreAsync(stateName, grainId, grainState, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbException exception)
+        {
+            throw GrainStorageFailures.StoreFailed("SQLite", "read", stateName, grainId, exception);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task WriteStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WriteStateCoreAsync(stateName, grainId, grainState, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbException exception)
+        {
+            throw GrainStorageFailures.StoreFailed("SQLite", "write", stateName, grainId, exception);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task ClearStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ClearStateCoreAsync(stateName, grainId, grainState, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbException exception)
+        {
+            throw GrainStorageFailures.StoreFailed("SQLite", "clear", stateName, grainId, exception);
+        }
+    }
+
+    private async Task ReadStateCoreAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(grainState);
         ValidateKey(stateName, grainId);
         await using SqliteConnection connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -104,8 +143,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IGrainStorageQue
         }
     }
 
-    /// <inheritdoc />
-    public async Task WriteStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken)
+    private async Task WriteStateCoreAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(grainState);
         ValidateKey(stateName, grainId);
@@ -117,8 +155,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IGrainStorageQue
         grainState.RecordExists = true;
     }
 
-    /// <inheritdoc />
-    public async Task ClearStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken)
+    private async Task ClearStateCoreAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(grainState);
         ValidateKey(stateName, grainId);

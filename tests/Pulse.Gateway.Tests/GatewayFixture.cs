@@ -73,6 +73,11 @@ public sealed class GatewayFixture : IAsyncLifetime
         // What a service engineer adds: a tenant route group of its own, and an endpoint that fails.
         _app.MapTenantApi("probe").MapGet("/whoami", (HttpContext context) => Results.Text(context.GetTenant().TenantId));
         _app.MapGet("/test/throw", string () => throw new InvalidOperationException(SecretExceptionText));
+
+        // The grain store failing, as a grain call surfaces it: directly, or while a grain activated.
+        _app.MapGet("/test/store-down", string () => throw new GrainStorageException(SecretExceptionText, new TimeoutException()));
+        _app.MapGet("/test/store-down-on-activation", string () => throw new GrainActivationException(
+            "Activation of grain cache.entry/t/k failed", new GrainStorageException(SecretExceptionText)));
         await _app.StartAsync();
         string address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address);

@@ -269,6 +269,18 @@ public sealed class PlatformTests(GatewayFixture fixture) : IClassFixture<Gatewa
         Assert.False(string.IsNullOrEmpty(problem.GetProperty("traceId").GetString()));
     }
 
+    [Theory]
+    [InlineData("/test/store-down")]
+    [InlineData("/test/store-down-on-activation")]
+    public async Task AStoreFailureIsA503ToRetryWithoutItsDetails(string path)
+    {
+        using HttpResponseMessage response = await fixture.CreateClient().GetAsync(path);
+        JsonElement problem = await Api.AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable);
+        Assert.Equal("1", response.Headers.GetValues("Retry-After").Single());
+        Assert.Contains("store", problem.GetProperty("detail").GetString());
+        Assert.DoesNotContain("hunter2", problem.GetRawText());
+    }
+
     [Fact]
     public async Task TenantRouteGroupsRunTheQuotaHookAfterAuthentication()
     {

@@ -55,6 +55,9 @@ internal static partial class GatewayApiLog
     [LoggerMessage(EventId = 9744, Level = LogLevel.Debug, Message = "Tenant {TenantId}: a cache write came with a lease token that is no longer the lease")]
     public static partial void CacheLeaseLost(ILogger logger, string tenantId);
 
+    [LoggerMessage(EventId = 9789, Level = LogLevel.Warning, Message = "The grain store was unavailable for {Method} {Path}; answered 503")]
+    public static partial void StoreUnavailable(ILogger logger, Exception exception, string method, string path);
+
     [LoggerMessage(EventId = 9790, Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path} (trace {TraceId})")]
     public static partial void UnhandledError(ILogger logger, Exception exception, string method, string path, string traceId);
 }

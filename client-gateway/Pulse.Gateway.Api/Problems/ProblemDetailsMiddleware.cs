@@ -45,6 +45,16 @@ internal sealed class ProblemDetailsMiddleware(RequestDelegate next, ILogger<Pro
             await ProblemResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The cluster is not available; retry later.").ConfigureAwait(false);
             return;
         }
+        catch (Exception exception) when (IsStoreUnavailable(exception) && !context.Response.HasStarted)
+        {
+            // The grain store is down or unreachable (directly, or while a grain activated): nothing was
+            // acknowledged, and the same request may succeed later. Logged, since operators need to know.
+            GatewayApiLog.StoreUnavailable(logger, exception, context.Request.Method, context.Request.Path.Value ?? "/");
+            context.Response.Clear();
+            context.Response.Headers.RetryAfter = "1";
+            await ProblemResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The store is not available; retry later.").ConfigureAwait(false);
+            return;
+        }
         catch (TimeoutException) when (!context.Response.HasStarted)
         {
             context.Response.Clear();
@@ -73,6 +83,19 @@ internal sealed class ProblemDetailsMiddleware(RequestDelegate next, ILogger<Pro
         {
             await ProblemResponses.WriteAsync(context, response.StatusCode, DetailFor(context)).ConfigureAwait(false);
         }
+    }
+
+    private static bool IsStoreUnavailable(Exception exception)
+    {
+        for (Exception? current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is GrainStorageException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static string DetailFor(HttpContext context) => context.Response.StatusCode switch

@@ -51,6 +51,17 @@ public sealed class RemoteGrainException : PulseException
     public string? RemoteStackTrace { get; }
 }
 
+/// <summary>
+/// The grain store failed or could not be reached (a database error, not an ETag conflict): nothing was
+/// read, or nothing is known to have been written. Usually transient; retry later.
+/// </summary>
+public sealed class GrainStorageException : PulseException
+{
+    public GrainStorageException(string message) : base(message) { }
+
+    public GrainStorageException(string message, Exception? innerException) : base(message, innerException) { }
+}
+
 /// <summary>A grain could not be activated (its constructor, state load or OnActivateAsync failed or timed out).</summary>
 public sealed class GrainActivationException : PulseException
 {

@@ -38,11 +38,11 @@ public static class GrainStorageKeysetListing
         ArgumentNullException.ThrowIfNull(readPage);
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
         string? upperBound = GrainStorageKeyRange.UpperBound(keyPrefix);
-        return ListAsync<TState>(grainType, keyPrefix, upperBound, pageSize, serializer, readPage, cancellationToken);
+        return ListAsync<TState>(stateName, grainType, keyPrefix, upperBound, pageSize, serializer, readPage, cancellationToken);
     }
 
     private static async IAsyncEnumerable<StoredGrainState<TState>> ListAsync<TState>(
-        GrainType grainType, string keyPrefix, string? upperBound, int pageSize, IGrainStateSerializer serializer,
+        string stateName, GrainType grainType, string keyPrefix, string? upperBound, int pageSize, IGrainStateSerializer serializer,
         ReadGrainStoragePage readPage, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         List<StoredGrainRow> page = new(pageSize);
@@ -52,7 +52,14 @@ public static class GrainStorageKeysetListing
         {
             cancellationToken.ThrowIfCancellationRequested();
             page.Clear();
-            await readPage(page, from, after, upperBound, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await readPage(page, from, after, upperBound, cancellationToken).ConfigureAwait(false);
+            }
+            catch (System.Data.Common.DbException exception)
+            {
+                throw GrainStorageFailures.ListFailed(stateName, grainType, exception);
+            }
             foreach (StoredGrainRow row in page)
             {
                 cancellationToken.ThrowIfCancellationRequested();

@@ -238,4 +238,37 @@ public sealed class PostgresGrainStorageTests(PostgresServerFixture fixture) : G
         Assert.Equal(["t1/after", "t1/before"], await QueryKeysAsync(upgraded, "t1/"));
         Assert.Equal("before", (await ReadAsync(upgraded, GrainId.Create(QueryGrainType, "t1/before"))).State.Name);
     }
+
+    [Fact]
+    public async Task ADatabaseFailureIsAGrainStorageExceptionNamingTheOperationAndGrain()
+    {
+        IGrainStorage storage = await CreateInitializedProviderAsync();
+        GrainId grainId = NewGrainId();
+        TestGrainState<ComplianceState> written = await WriteNewAsync(storage, grainId, new ComplianceState { Name = "before" });
+
+        // The store goes away under the provider: its database is dropped, open connections included.
+        string database = new NpgsqlConnectionStringBuilder(ConnectionString).Database!;
+        await using (var admin = new NpgsqlConnection(fixture.Server.AdminConnectionString))
+        {
+            await admin.OpenAsync();
+            await using NpgsqlCommand drop = admin.CreateCommand();
+            drop.CommandText = $"DROP DATABASE \"{database}\" WITH (FORCE)";
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        var read = await Assert.ThrowsAsync<GrainStorageException>(() => ReadAsync(storage, grainId));
+        Assert.Contains("read", read.Message);
+        Assert.Contains(grainId.ToString(), read.Message);
+        Assert.IsAssignableFrom<NpgsqlException>(read.InnerException);
+        written.State = new ComplianceState { Name = "after" };
+        var write = await Assert.ThrowsAsync<GrainStorageException>(() => storage.WriteStateAsync(StateName, grainId, written, CancellationToken.None));
+        Assert.Contains("write", write.Message);
+        await Assert.ThrowsAsync<GrainStorageException>(() => storage.ClearStateAsync(StateName, grainId, written, CancellationToken.None));
+        await Assert.ThrowsAsync<GrainStorageException>(async () =>
+        {
+            await foreach (StoredGrainState<ComplianceState> _ in ((IGrainStorageQuery)storage).QueryAsync<ComplianceState>(StateName, grainId.Type, string.Empty, CancellationToken.None))
+            {
+            }
+        });
+    }
 }

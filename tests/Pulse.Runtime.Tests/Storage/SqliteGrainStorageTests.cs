@@ -130,4 +130,33 @@ public sealed class SqliteGrainStorageTests : GrainStorageComplianceTests
         Assert.StartsWith("SEARCH grain_state USING PRIMARY KEY (service_id=? AND grain_type=? AND grain_key>", detail);
         Assert.Equal(bounded, detail.Contains("grain_key<?", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task ADatabaseFailureIsAGrainStorageExceptionNamingTheOperationAndGrain()
+    {
+        IGrainStorage storage = await CreateInitializedProviderAsync();
+        GrainId grainId = NewGrainId();
+        TestGrainState<ComplianceState> written = await WriteNewAsync(storage, grainId, new ComplianceState { Name = "before" });
+
+        // The file stops being a database (a disk fault, someone else's write): every operation fails.
+        SqliteConnection.ClearAllPools();
+        foreach (string file in Directory.GetFiles(Path.GetDirectoryName(DatabasePath)!))
+        {
+            await File.WriteAllBytesAsync(file, Enumerable.Repeat((byte)0x5A, 8192).ToArray());
+        }
+
+        var read = await Assert.ThrowsAsync<GrainStorageException>(() => ReadAsync(storage, grainId));
+        Assert.Contains("read", read.Message);
+        Assert.Contains(grainId.ToString(), read.Message);
+        Assert.IsType<SqliteException>(read.InnerException);
+        written.State = new ComplianceState { Name = "after" };
+        await Assert.ThrowsAsync<GrainStorageException>(() => storage.WriteStateAsync(StateName, grainId, written, CancellationToken.None));
+        await Assert.ThrowsAsync<GrainStorageException>(() => storage.ClearStateAsync(StateName, grainId, written, CancellationToken.None));
+        await Assert.ThrowsAsync<GrainStorageException>(async () =>
+        {
+            await foreach (StoredGrainState<ComplianceState> _ in ((IGrainStorageQuery)storage).QueryAsync<ComplianceState>(StateName, grainId.Type, string.Empty, CancellationToken.None))
+            {
+            }
+        });
+    }
 }

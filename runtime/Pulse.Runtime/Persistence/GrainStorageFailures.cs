@@ -1,0 +1,27 @@
+using System.Data.Common;
+
+namespace Pulse.Runtime.Persistence;
+
+/// <summary>
+/// Turns a database provider's failures into <see cref="GrainStorageException"/>, so callers (the
+/// gateway answering 503, a grain deciding to retry) can tell "the store is down" from a bug without
+/// knowing which database is behind the store.
+/// </summary>
+public static class GrainStorageFailures
+{
+    /// <summary>The exception to throw for <paramref name="failure"/> during <paramref name="operation"/> of a grain's state.</summary>
+    public static GrainStorageException StoreFailed(string provider, string operation, string stateName, GrainId grainId, DbException failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        return new GrainStorageException(
+            $"The {provider} grain store failed to {operation} state '{stateName}' of grain {grainId}: {failure.Message}", failure);
+    }
+
+    /// <summary>The exception to throw for <paramref name="failure"/> while listing states of <paramref name="grainType"/>.</summary>
+    public static GrainStorageException ListFailed(string stateName, GrainType grainType, DbException failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        return new GrainStorageException(
+            $"The grain store failed to list state '{stateName}' of grain type {grainType}: {failure.Message}", failure);
+    }
+}
