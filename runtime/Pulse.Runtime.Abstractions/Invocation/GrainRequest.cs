@@ -51,6 +51,13 @@ public abstract class GrainRequest
     /// </summary>
     public CancellationToken CancellationToken { get; set; }
 
+    /// <summary>
+    /// Whether the caller is outside any grain turn in this process (a gateway request, a hosted
+    /// service), so an idle target activation on this silo may run the request on the caller's thread
+    /// instead of handing it to the thread pool. Not serialized: requests from the network never are.
+    /// </summary>
+    public bool MayRunOnCallerThread { get; set; }
+
     /// <summary>Writes the arguments as fields 0..n-1.</summary>
     public abstract void WriteArguments(PulseWriter writer);
 

@@ -102,6 +102,11 @@ internal sealed class ActivationCatalog : IDisposable, Routing.IGrainRequestDisp
                 }
             }
 
+            if (request.MayRunOnCallerThread && activation.TryRunOnCallerThread(request))
+            {
+                return;
+            }
+
             if (activation.TryEnqueue(request))
             {
                 return;

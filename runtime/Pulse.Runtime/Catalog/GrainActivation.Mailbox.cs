@@ -48,6 +48,51 @@ internal sealed partial class GrainActivation
         return true;
     }
 
+    /// <summary>
+    /// Runs <paramref name="request"/> as a turn on the calling thread when the activation is valid and
+    /// has nothing running, queued or scheduled; returns false (nothing done) otherwise, and the caller
+    /// enqueues it. Only for callers outside any grain turn: a call from a gateway request then costs no
+    /// thread-pool hand-off, neither to start the turn nor to resume the caller, since a method that
+    /// completes synchronously completes the caller's call before this returns. A method that awaits
+    /// continues as usual, through this activation's queue.
+    /// </summary>
+    public bool TryRunOnCallerThread(GrainRequest request)
+    {
+        lock (this)
+        {
+            if (_state != ActivationState.Valid || _running != 0 || _scheduled || _mailboxPosted || HasPendingLocked || HasInterleavedLocked)
+            {
+                return false;
+            }
+
+            // The same bookkeeping as TryTakeNextLocked: the turn is this activation's until FinishItem.
+            _running++;
+            if (request.Method.AlwaysInterleave)
+            {
+                (_extras ??= new()).RunningInterleaved++;
+            }
+            else if (!request.Method.ReadOnly)
+            {
+                _runningWriters++;
+            }
+        }
+
+        SynchronizationContext? previousContext = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(this);
+        IGrainContext? previousGrain = RuntimeContext.Set(this);
+        try
+        {
+            Start(request);
+        }
+        finally
+        {
+            RuntimeContext.Set(previousGrain);
+            SynchronizationContext.SetSynchronizationContext(previousContext);
+        }
+
+        return true;
+    }
+
     /// <summary>Queues a non-interleaving timer tick behind the requests already waiting.</summary>
     internal void EnqueueTimerTick(GrainTimer timer)
     {

@@ -58,6 +58,7 @@ internal sealed class GrainCallInvoker : IGrainCallInvoker
         }
 
         request.CopyArguments();
+        request.MayRunOnCallerThread = RuntimeContext.Current is null;
         var completion = new ResponseCompletion<TResult>(
             _pendingCalls, request, target.GrainId, _pendingCalls.NextCorrelationId(), _pendingCalls.ComputeDeadline());
         request.Completion = completion;

@@ -117,3 +117,17 @@ public interface ITimerGrain : IGrainWithStringKey
 
     Task StopTimerAsync();
 }
+
+/// <summary>Shows on which thread, and inside whose call, a grain method ran.</summary>
+[GrainType("test.caller-thread")]
+public interface ICallerThreadGrain : IGrainWithStringKey
+{
+    /// <summary>The managed thread id the method ran on.</summary>
+    ValueTask<int> ThreadAsync();
+
+    /// <summary>Whether the method ran while a caller grain's method was still on the stack of its thread.</summary>
+    ValueTask<bool> RanInsideCallerAsync();
+
+    /// <summary>Calls <see cref="RanInsideCallerAsync"/> on the grain <paramref name="otherKey"/> from this grain's turn.</summary>
+    ValueTask<bool> CallRanInsideCallerAsync(string otherKey);
+}

@@ -268,3 +268,30 @@ public sealed class TimerGrain : Grain, ITimerGrain
         Interlocked.Decrement(ref _concurrent);
     }
 }
+
+public sealed class CallerThreadGrain : Grain, ICallerThreadGrain
+{
+    // Set only while CallRanInsideCallerAsync is making its call: a callee that sees it ran on the caller's stack.
+    [ThreadStatic]
+    private static bool t_insideCallerGrain;
+
+    public ValueTask<int> ThreadAsync() => ValueTask.FromResult(Environment.CurrentManagedThreadId);
+
+    public ValueTask<bool> RanInsideCallerAsync() => ValueTask.FromResult(t_insideCallerGrain);
+
+    public async ValueTask<bool> CallRanInsideCallerAsync(string otherKey)
+    {
+        ValueTask<bool> call;
+        t_insideCallerGrain = true;
+        try
+        {
+            call = GrainFactory.GetGrain<ICallerThreadGrain>(otherKey).RanInsideCallerAsync();
+        }
+        finally
+        {
+            t_insideCallerGrain = false;
+        }
+
+        return await call;
+    }
+}
