@@ -81,11 +81,7 @@ public sealed class RateLimitService(IGrainFactory grains, RateLimitStatsCollect
             await RefundAdmittedAsync(tenantId, checks, results).ConfigureAwait(false);
         }
 
-        for (int i = 0; i < results.Length; i++)
-        {
-            stats.Record(tenantId, checks[i].Key!, results[i].Outcome);
-        }
-
+        stats.RecordBatch(tenantId, checks, results);
         return results;
     }
 

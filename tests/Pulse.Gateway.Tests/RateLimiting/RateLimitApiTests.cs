@@ -333,6 +333,28 @@ public sealed class RateLimitApiTests(RateLimitGatewayFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task StatisticsCountABatchLikeTheSameChecksSentOneByOne()
+    {
+        using HttpClient client = await TenantClientAsync();
+        string hot = string.Join(",", Enumerable.Repeat("""{"key":"hot","limit":2,"windowMs":3600000}""", 5));
+        using HttpResponseMessage batch = await client.PostAsync("/api/v1/ratelimit/check-batch", Api.Json($$"""
+            {"checks":[{{hot}},
+              {"key":"warm","limit":1,"windowMs":3600000},{"key":"warm","limit":1,"windowMs":3600000},
+              {"key":"quiet","limit":1,"windowMs":3600000,"mode":"shadow"},{"key":"quiet","limit":1,"windowMs":3600000,"mode":"shadow"}]}
+            """));
+        Assert.Equal(HttpStatusCode.OK, batch.StatusCode);
+
+        JsonElement stats = await Api.ReadJsonAsync(await client.GetAsync("/api/v1/ratelimit/stats"));
+        Assert.Equal(9, stats.GetProperty("checks").GetInt64());
+        Assert.Equal(5, stats.GetProperty("allowed").GetInt64());
+        Assert.Equal(4, stats.GetProperty("rejected").GetInt64());
+        Assert.Equal(1, stats.GetProperty("shadowRejected").GetInt64());
+        Assert.Equal(3, stats.GetProperty("nearLimit").GetInt64());
+        Assert.Equal(["hot", "warm"], stats.GetProperty("topLimitedKeys").EnumerateArray().Select(k => k.GetProperty("key").GetString()));
+        Assert.Equal(3, stats.GetProperty("topLimitedKeys")[0].GetProperty("rejected").GetInt64());
+    }
+
+    [Fact]
     public async Task TenantsCannotSeeOrConsumeEachOthersLimitsPoliciesOrStatistics()
     {
         using HttpClient a = await TenantClientAsync();
