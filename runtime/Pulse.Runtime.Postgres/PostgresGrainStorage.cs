@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -84,43 +83,16 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, IGrainStorageQ
     public string Name { get; }
 
     /// <inheritdoc />
-    public async Task ReadStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await ReadStateCoreAsync(stateName, grainId, grainState, cancellationToken).ConfigureAwait(false);
-        }
-        catch (DbException exception)
-        {
-            throw GrainStorageFailures.StoreFailed("PostgreSQL", "read", stateName, grainId, exception);
-        }
-    }
+    public Task ReadStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken) =>
+        GrainStorageFailures.GuardAsync(ReadStateCoreAsync(stateName, grainId, grainState, cancellationToken), "PostgreSQL", "read", stateName, grainId);
 
     /// <inheritdoc />
-    public async Task WriteStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await WriteStateCoreAsync(stateName, grainId, grainState, cancellationToken).ConfigureAwait(false);
-        }
-        catch (DbException exception)
-        {
-            throw GrainStorageFailures.StoreFailed("PostgreSQL", "write", stateName, grainId, exception);
-        }
-    }
+    public Task WriteStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken) =>
+        GrainStorageFailures.GuardAsync(WriteStateCoreAsync(stateName, grainId, grainState, cancellationToken), "PostgreSQL", "write", stateName, grainId);
 
     /// <inheritdoc />
-    public async Task ClearStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await ClearStateCoreAsync(stateName, grainId, grainState, cancellationToken).ConfigureAwait(false);
-        }
-        catch (DbException exception)
-        {
-            throw GrainStorageFailures.StoreFailed("PostgreSQL", "clear", stateName, grainId, exception);
-        }
-    }
+    public Task ClearStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken) =>
+        GrainStorageFailures.GuardAsync(ClearStateCoreAsync(stateName, grainId, grainState, cancellationToken), "PostgreSQL", "clear", stateName, grainId);
 
     private async Task ReadStateCoreAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken)
     {

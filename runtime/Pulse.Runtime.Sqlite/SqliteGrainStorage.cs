@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Globalization;
 using System.Text;
 using Microsoft.Data.Sqlite;
@@ -76,43 +75,16 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IGrainStorageQue
     public string Name { get; }
 
     /// <inheritdoc />
-    public async Task ReadStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await ReadStateCoreAsync(stateName, grainId, grainState, cancellationToken).ConfigureAwait(false);
-        }
-        catch (DbException exception)
-        {
-            throw GrainStorageFailures.StoreFailed("SQLite", "read", stateName, grainId, exception);
-        }
-    }
+    public Task ReadStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken) =>
+        GrainStorageFailures.GuardAsync(ReadStateCoreAsync(stateName, grainId, grainState, cancellationToken), "SQLite", "read", stateName, grainId);
 
     /// <inheritdoc />
-    public async Task WriteStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await WriteStateCoreAsync(stateName, grainId, grainState, cancellationToken).ConfigureAwait(false);
-        }
-        catch (DbException exception)
-        {
-            throw GrainStorageFailures.StoreFailed("SQLite", "write", stateName, grainId, exception);
-        }
-    }
+    public Task WriteStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken) =>
+        GrainStorageFailures.GuardAsync(WriteStateCoreAsync(stateName, grainId, grainState, cancellationToken), "SQLite", "write", stateName, grainId);
 
     /// <inheritdoc />
-    public async Task ClearStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await ClearStateCoreAsync(stateName, grainId, grainState, cancellationToken).ConfigureAwait(false);
-        }
-        catch (DbException exception)
-        {
-            throw GrainStorageFailures.StoreFailed("SQLite", "clear", stateName, grainId, exception);
-        }
-    }
+    public Task ClearStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken) =>
+        GrainStorageFailures.GuardAsync(ClearStateCoreAsync(stateName, grainId, grainState, cancellationToken), "SQLite", "clear", stateName, grainId);
 
     private async Task ReadStateCoreAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken)
     {

@@ -17,6 +17,24 @@ public static class GrainStorageFailures
             $"The {provider} grain store failed to {operation} state '{stateName}' of grain {grainId}: {failure.Message}", failure);
     }
 
+    /// <summary>
+    /// Awaits <paramref name="operation"/> (one read, write or clear of a provider) and rethrows a
+    /// database failure as <see cref="GrainStorageException"/>; other exceptions (an ETag conflict,
+    /// cancellation) pass through unchanged.
+    /// </summary>
+    public static async Task GuardAsync(Task operation, string provider, string operationName, string stateName, GrainId grainId)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        try
+        {
+            await operation.ConfigureAwait(false);
+        }
+        catch (DbException exception)
+        {
+            throw StoreFailed(provider, operationName, stateName, grainId, exception);
+        }
+    }
+
     /// <summary>The exception to throw for <paramref name="failure"/> while listing states of <paramref name="grainType"/>.</summary>
     public static GrainStorageException ListFailed(string stateName, GrainType grainType, DbException failure)
     {
