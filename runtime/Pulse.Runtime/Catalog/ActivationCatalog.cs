@@ -102,11 +102,6 @@ internal sealed class ActivationCatalog : IDisposable, Routing.IGrainRequestDisp
                 }
             }
 
-            if (request.MayRunOnCallerThread && activation.TryRunOnCallerThread(request))
-            {
-                return;
-            }
-
             if (activation.TryEnqueue(request))
             {
                 return;
@@ -116,6 +111,12 @@ internal sealed class ActivationCatalog : IDisposable, Routing.IGrainRequestDisp
             _activations.TryRemove(activation);
         }
     }
+
+    /// <inheritdoc />
+    public bool TryRunOnCallerThread(GrainId grainId, GrainRequest request) =>
+        request.MayRunOnCallerThread
+        && _activations.TryGetValue(grainId, out GrainActivation? activation)
+        && activation.TryRunOnCallerThread(request);
 
     /// <summary>Finds the activation of a grain, if it is active here (tests and diagnostics).</summary>
     public bool TryGetActivation(GrainId grainId, out GrainActivation activation) => _activations.TryGetValue(grainId, out activation!);

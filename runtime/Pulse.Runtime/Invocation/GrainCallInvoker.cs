@@ -62,9 +62,34 @@ internal sealed class GrainCallInvoker : IGrainCallInvoker
         var completion = new ResponseCompletion<TResult>(
             _pendingCalls, request, target.GrainId, _pendingCalls.NextCorrelationId(), _pendingCalls.ComputeDeadline());
         request.Completion = completion;
-        _pendingCalls.Add(completion);
-        completion.RegisterCancellation(request.CancellationToken);
+        if (request.MayRunOnCallerThread && Dispatcher.TryRunOnCallerThread(target.GrainId, request))
+        {
+            // Most such calls are answered before this line and never touch the pending-call table; one
+            // still running (its method awaits) is tracked from here for its deadline and cancellation.
+            if (!completion.IsCompleted)
+            {
+                Track(completion, request.CancellationToken);
+            }
+
+            return completion;
+        }
+
+        Track(completion, request.CancellationToken);
         Dispatcher.Dispatch(target.GrainId, request);
         return completion;
+    }
+
+    private void Track<TResult>(ResponseCompletion<TResult> completion, CancellationToken cancellationToken)
+    {
+        _pendingCalls.Add(completion);
+
+        // Completed between the check and the add: its own removal already ran, so take the entry out again.
+        if (completion.IsCompleted)
+        {
+            _pendingCalls.Remove(completion.CorrelationId);
+            return;
+        }
+
+        completion.RegisterCancellation(cancellationToken);
     }
 }

@@ -47,6 +47,9 @@ internal sealed class ResponseCompletion<TResult> : IValueTaskSource<TResult>, I
 
     public short Version => _core.Version;
 
+    /// <summary>Whether a result, exception, timeout or cancellation has been taken.</summary>
+    public bool IsCompleted => Volatile.Read(ref _completed) != 0;
+
     /// <summary>Links the caller's token: cancelling it fails the call at once.</summary>
     public void RegisterCancellation(CancellationToken cancellationToken)
     {

@@ -42,4 +42,10 @@ internal interface IGrainRequestDispatcher
 {
     /// <summary>Routes a request whose completion (if any) is attached.</summary>
     void Dispatch(GrainId grainId, GrainRequest request);
+
+    /// <summary>
+    /// Runs a request on the caller's thread when its grain is active on this silo and idle; false
+    /// (nothing done) otherwise, and the caller registers the call and dispatches it.
+    /// </summary>
+    bool TryRunOnCallerThread(GrainId grainId, GrainRequest request);
 }

@@ -57,6 +57,12 @@ internal sealed partial class MessageRouter : IGrainRequestDispatcher, IGrainReq
     /// <inheritdoc />
     public void Dispatch(GrainId grainId, GrainRequest request) => Route(grainId, request, attempt: 0);
 
+    /// <inheritdoc />
+    public bool TryRunOnCallerThread(GrainId grainId, GrainRequest request) =>
+        _catalog is not null
+        && _placement.TryGetOwner(grainId, out SiloAddress owner) && owner == LocalSilo
+        && _catalog.TryRunOnCallerThread(grainId, request);
+
     /// <summary>
     /// Routes a request that failed to reach its owner, after refreshing the membership view. When
     /// <paramref name="unreachable"/> names the silo that could not be reached, the retry waits (up to

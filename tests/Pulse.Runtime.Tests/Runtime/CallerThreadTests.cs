@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Pulse.Runtime.Testing;
 
 namespace Pulse.Runtime.Tests.Runtime;
@@ -53,5 +54,45 @@ public sealed class CallerThreadTests : IAsyncLifetime
         ProbeStats stats = await grain.GetStatsAsync();
         Assert.All(seen, running => Assert.Equal(1, running));
         Assert.Equal((1, 0, 2000), (stats.MaxConcurrent, stats.ParallelViolations, stats.Calls));
+    }
+
+    [Fact]
+    public async Task ACallerThreadCallWhoseMethodAwaitsStillTimesOut()
+    {
+        var time = new ManualTimeProvider();
+        await using TestSilo silo = await TestSilo.StartAsync(
+            builder => builder.AddMemoryGrainStorage().ConfigureMessaging(options => options.ResponseTimeout = TimeSpan.FromSeconds(5)),
+            services => services.AddSingleton<TimeProvider>(time));
+        string key = Guid.NewGuid().ToString();
+        IBehaviourGrain grain = silo.GrainFactory.GetGrain<IBehaviourGrain>(key);
+        Assert.Equal(1, await grain.EchoAsync(1));
+        await silo.WaitUntilQuiescentAsync(grain);
+
+        // Starts on this thread (the activation is idle), then awaits a gate nobody opens.
+        Task hang = grain.HangAsync();
+        Assert.False(hang.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(6));
+
+        // Untracked, the call would never end: wait a bounded real time for it before reading its outcome.
+        Assert.Same(hang, await Task.WhenAny(hang, Task.Delay(TimeSpan.FromSeconds(10))));
+        await Assert.ThrowsAsync<TimeoutException>(() => hang);
+        GrainEvents.Gate(key).Release();
+    }
+
+    [Fact]
+    public async Task ACallerThreadCallWhoseMethodAwaitsCanStillBeCancelled()
+    {
+        string key = Guid.NewGuid().ToString();
+        IBehaviourGrain grain = _silo.GrainFactory.GetGrain<IBehaviourGrain>(key);
+        Assert.Equal(1, await grain.EchoAsync(1));
+        await _silo.WaitUntilQuiescentAsync(grain);
+        using var cancellation = new CancellationTokenSource();
+
+        Task<bool> call = grain.WaitForCancellationAsync(cancellation.Token);
+        Assert.True(GrainEvents.Started.ContainsKey(key), "the call did not start on the caller's thread");
+        cancellation.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+        await TestSilo.WaitUntilAsync(() => GrainEvents.Cancelled.ContainsKey(key), "the grain saw the cancellation");
     }
 }
