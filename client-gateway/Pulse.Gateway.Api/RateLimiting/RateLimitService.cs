@@ -26,7 +26,56 @@ public sealed class RateLimitService(IGrainFactory grains, RateLimitStatsCollect
     public async Task<RateLimitCheckResult[]> CheckBatchAsync(string tenantId, IReadOnlyList<ResolvedRateLimitCheck> checks, bool allOrNothing)
     {
         var results = new RateLimitCheckResult[checks.Count];
+        if (HasDistinctKeys(checks))
+        {
+            await CheckDistinctAsync(tenantId, checks, results).ConfigureAwait(false);
+        }
+        else
+        {
+            await CheckGroupedAsync(tenantId, checks, results).ConfigureAwait(false);
+        }
 
+        if (allOrNothing && Array.Exists(results, r => !r.Decision.Allowed))
+        {
+            await RefundAdmittedAsync(tenantId, checks, results).ConfigureAwait(false);
+        }
+
+        stats.RecordBatch(tenantId, checks, results);
+        return results;
+    }
+
+    // Most batches name each key once; they need no grouping (a list per key, a second pass).
+    private static bool HasDistinctKeys(IReadOnlyList<ResolvedRateLimitCheck> checks)
+    {
+        var seen = new HashSet<string>(checks.Count, StringComparer.Ordinal);
+        for (int i = 0; i < checks.Count; i++)
+        {
+            if (!seen.Add(checks[i].Key!))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private async Task CheckDistinctAsync(string tenantId, IReadOnlyList<ResolvedRateLimitCheck> checks, RateLimitCheckResult[] results)
+    {
+        var calls = new ValueTask<RateLimitCheckResult>[checks.Count];
+        for (int i = 0; i < calls.Length; i++)
+        {
+            calls[i] = Limiter(tenantId, checks[i].Key!).CheckAsync(checks[i].Check!);
+        }
+
+        // Every call is already in flight (most already answered); this only collects the answers.
+        for (int i = 0; i < calls.Length; i++)
+        {
+            results[i] = await calls[i].ConfigureAwait(false);
+        }
+    }
+
+    private async Task CheckGroupedAsync(string tenantId, IReadOnlyList<ResolvedRateLimitCheck> checks, RateLimitCheckResult[] results)
+    {
         // Group by client key, keeping order within a key: checks on one key run in one turn, in order.
         var groups = new Dictionary<string, List<int>>(checks.Count, StringComparer.Ordinal);
         for (int i = 0; i < checks.Count; i++)
@@ -75,14 +124,6 @@ public sealed class RateLimitService(IGrainFactory grains, RateLimitStatsCollect
                 results[indices[j]] = answers[j];
             }
         }
-
-        if (allOrNothing && Array.Exists(results, r => !r.Decision.Allowed))
-        {
-            await RefundAdmittedAsync(tenantId, checks, results).ConfigureAwait(false);
-        }
-
-        stats.RecordBatch(tenantId, checks, results);
-        return results;
     }
 
     private async Task RefundAdmittedAsync(string tenantId, IReadOnlyList<ResolvedRateLimitCheck> checks, RateLimitCheckResult[] results)
