@@ -121,14 +121,7 @@ public sealed partial class RateLimitStatsCollector(IGrainFactory grains, IOptio
             Interlocked.Increment(ref _rejected);
             lock (_keysLock)
             {
-                if (_rejectedByKey.TryGetValue(clientKey, out long count))
-                {
-                    _rejectedByKey[clientKey] = count + 1;
-                }
-                else if (_rejectedByKey.Count < MaxKeysPerFlush)
-                {
-                    _rejectedByKey[clientKey] = 1;
-                }
+                CountRefusalLocked(clientKey);
             }
         }
 
@@ -181,15 +174,7 @@ public sealed partial class RateLimitStatsCollector(IGrainFactory grains, IOptio
                         continue;
                     }
 
-                    string clientKey = checks[i].Key!;
-                    if (_rejectedByKey.TryGetValue(clientKey, out long count))
-                    {
-                        _rejectedByKey[clientKey] = count + 1;
-                    }
-                    else if (_rejectedByKey.Count < MaxKeysPerFlush)
-                    {
-                        _rejectedByKey[clientKey] = 1;
-                    }
+                    CountRefusalLocked(checks[i].Key!);
                 }
             }
 
@@ -199,6 +184,18 @@ public sealed partial class RateLimitStatsCollector(IGrainFactory grains, IOptio
                 {
                     Interlocked.Add(ref counter, value);
                 }
+            }
+        }
+
+        private void CountRefusalLocked(string clientKey)
+        {
+            if (_rejectedByKey.TryGetValue(clientKey, out long count))
+            {
+                _rejectedByKey[clientKey] = count + 1;
+            }
+            else if (_rejectedByKey.Count < MaxKeysPerFlush)
+            {
+                _rejectedByKey[clientKey] = 1;
             }
         }
 

@@ -46,6 +46,10 @@ public sealed partial class CacheSiloActivity(
         {
             long now = timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
             long heartbeatMs = (long)Options.HeartbeatPeriod.TotalMilliseconds;
+
+            // The silo's entries by tenant, gathered on the first re-registration of this flush: a dead
+            // silo may have hosted many tenants' indexes, and one walk of the activations serves them all.
+            Dictionary<TenantCacheActivity, List<CacheEntryGrain>>? activeByTenant = null;
             foreach (TenantCacheActivity tenant in _tenants.Values)
             {
                 (long hits, long misses, CacheTouch[] touches, CacheTouch[] lost) = tenant.Drain();
@@ -65,7 +69,8 @@ public sealed partial class CacheSiloActivity(
                     if (incarnation != tenant.KnownIncarnation && held > 0)
                     {
                         // The index is not the one our entries registered with: it lost them, give them back.
-                        CacheIndexEntry[] entries = tenant.Snapshot(activations.GetGrains<CacheEntryGrain>());
+                        activeByTenant ??= GroupActiveEntriesByTenant();
+                        CacheIndexEntry[] entries = tenant.Snapshot(activeByTenant.GetValueOrDefault(tenant) ?? []);
                         await index.RegisterAsync(InstanceId, entries).ConfigureAwait(false);
                         Log.Reregistered(logger, entries.Length, tenant.TenantId);
                     }
@@ -83,6 +88,22 @@ public sealed partial class CacheSiloActivity(
         {
             _flushLock.Release();
         }
+    }
+
+    private Dictionary<TenantCacheActivity, List<CacheEntryGrain>> GroupActiveEntriesByTenant()
+    {
+        var byTenant = new Dictionary<TenantCacheActivity, List<CacheEntryGrain>>(ReferenceEqualityComparer.Instance);
+        foreach (CacheEntryGrain entry in activations.GetGrains<CacheEntryGrain>())
+        {
+            if (!byTenant.TryGetValue(entry.Activity, out List<CacheEntryGrain>? entries))
+            {
+                byTenant[entry.Activity] = entries = [];
+            }
+
+            entries.Add(entry);
+        }
+
+        return byTenant;
     }
 
     /// <summary>Asks the indexes to shed entries held here when the silo is over its cache limit or short of memory.</summary>

@@ -137,7 +137,7 @@ public sealed class TenantCacheActivity
         }
     }
 
-    /// <summary>The index records of this tenant's entries among <paramref name="activeEntries"/> (every entry active on the silo).</summary>
+    /// <summary>The index records of this tenant's entries among <paramref name="activeEntries"/> (entries active on the silo).</summary>
     internal CacheIndexEntry[] Snapshot(IEnumerable<CacheEntryGrain> activeEntries)
     {
         List<CacheIndexEntry> result = new(EntryCount);

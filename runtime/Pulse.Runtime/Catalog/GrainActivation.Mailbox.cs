@@ -65,16 +65,8 @@ internal sealed partial class GrainActivation
                 return false;
             }
 
-            // The same bookkeeping as TryTakeNextLocked: the turn is this activation's until FinishItem.
-            _running++;
-            if (request.Method.AlwaysInterleave)
-            {
-                (_extras ??= new()).RunningInterleaved++;
-            }
-            else if (!request.Method.ReadOnly)
-            {
-                _runningWriters++;
-            }
+            // The turn is this activation's until FinishItem, as for an item taken from the mailbox.
+            MarkRunningLocked(request);
         }
 
         SynchronizationContext? previousContext = SynchronizationContext.Current;
@@ -193,8 +185,7 @@ internal sealed partial class GrainActivation
         if (_extras?.Interleaved is { Count: > 0 } interleaved)
         {
             item = interleaved.Dequeue();
-            _running++;
-            _extras.RunningInterleaved++;
+            MarkRunningLocked(item);
             return item;
         }
 
@@ -205,14 +196,22 @@ internal sealed partial class GrainActivation
         }
 
         DequeuePendingLocked();
+        MarkRunningLocked(item);
+        return item;
+    }
 
+    // Counts an item as running; FinishItem undoes exactly this.
+    private void MarkRunningLocked(object item)
+    {
         _running++;
-        if (!IsReadOnly(item))
+        if (item is GrainRequest { Method.AlwaysInterleave: true })
+        {
+            (_extras ??= new()).RunningInterleaved++;
+        }
+        else if (!IsReadOnly(item))
         {
             _runningWriters++;
         }
-
-        return item;
     }
 
     private bool CanStartLocked(object item)

@@ -10,7 +10,7 @@ namespace Pulse.Runtime.Persistence;
 public static class GrainStorageFailures
 {
     /// <summary>The exception to throw for <paramref name="failure"/> during <paramref name="operation"/> of a grain's state.</summary>
-    public static GrainStorageException StoreFailed(string provider, string operation, string stateName, GrainId grainId, DbException failure)
+    private static GrainStorageException StoreFailed(string provider, string operation, string stateName, GrainId grainId, DbException failure)
     {
         ArgumentNullException.ThrowIfNull(failure);
         return new GrainStorageException(
