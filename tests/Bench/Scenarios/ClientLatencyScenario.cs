@@ -6,7 +6,7 @@ namespace Pulse.Bench.Scenarios;
 /// Client to silo latency at a fixed offered load: the client-calls setup, driven only by the open
 /// loop at a rate given on the command line, so the figure does not depend on how fast this run's
 /// closed loop happened to be. Latency is measured from each call's scheduled send time (no
-/// coordinated omission); the warm-up at the same rate lets tiered compilation settle first.
+/// coordinated omission); the 5 s warm-up at the same rate lets tiered compilation settle first (after 2 s the first run still showed it).
 /// </summary>
 internal static class ClientLatencyScenario
 {
@@ -26,7 +26,7 @@ internal static class ClientLatencyScenario
             $"client-latency: client -> 1 silo over loopback TCP, {cluster.Silos[0].ActivationCount:N0} grains active, " +
             $"{Environment.ProcessorCount} cores, server GC={System.Runtime.GCSettings.IsServerGC}, " +
             $"concurrent GC={System.Runtime.GCSettings.LatencyMode != System.Runtime.GCLatencyMode.Batch}");
-        await CallLoad.OpenLoopAsync(grains, callsPerSecond, TimeSpan.FromSeconds(2));
+        await CallLoad.OpenLoopAsync(grains, callsPerSecond, TimeSpan.FromSeconds(5));
         for (int run = 0; run < runs; run++)
         {
             CallLoad.PrintOpenLoop(callsPerSecond, await CallLoad.OpenLoopAsync(grains, callsPerSecond, duration));
