@@ -11,7 +11,8 @@ namespace Pulse.Gateway.Api.RateLimiting;
 /// <summary>
 /// The gateway's own per-tenant request quota, kept by a limiter grain like any tenant limit (GCRA,
 /// burst = limit), so every gateway shares one count. A refused request gets 429 with
-/// <c>Retry-After</c> and the RateLimit fields of the <c>tenant-quota</c> policy.
+/// <c>Retry-After</c> and the RateLimit fields of the <c>tenant-quota</c> policy. A busy tenant's
+/// requests are admitted from a <see cref="TenantQuotaReserve"/> leased from the grain.
 /// </summary>
 public sealed class TenantRequestQuota(IGrainFactory grains, TimeProvider time) : ITenantRequestQuota
 {
@@ -24,7 +25,7 @@ public sealed class TenantRequestQuota(IGrainFactory grains, TimeProvider time) 
     /// <summary>Name of the quota in the RateLimit fields.</summary>
     public const string PolicyName = "tenant-quota";
 
-    private readonly ConcurrentDictionary<string, (TenantQuota Quota, RateLimitCheck Check)> _checks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TenantQuotaReserve> _reserves = new(StringComparer.Ordinal);
 
     /// <inheritdoc />
     public async ValueTask<IResult?> CheckAsync(HttpContext context, TenantContext tenant, CancellationToken cancellationToken)
@@ -37,30 +38,29 @@ public sealed class TenantRequestQuota(IGrainFactory grains, TimeProvider time) 
             return null;
         }
 
-        RateLimitCheck check = CheckFor(tenant.TenantId, quota);
-        RateLimitCheckResult result = await grains.GetGrain<IRateLimiterGrain>(RateLimiterKeys.Limiter(QuotaKeyspace, tenant.TenantId))
-            .CheckAsync(check).ConfigureAwait(false);
-        if (result.Decision.Allowed)
+        TenantQuotaReserve reserve = ReserveFor(tenant.TenantId, quota);
+        if (await reserve.AdmitAsync().ConfigureAwait(false)
+            is not { Decision.Allowed: false } result)
         {
             return null;
         }
 
-        RateLimitHeaders.Write(context.Response, PolicyName, check.Rule, result.Decision, time.GetUtcNow());
+        RateLimitHeaders.Write(context.Response, PolicyName, reserve.Rule, result.Decision, time.GetUtcNow());
         return ApiResults.Problem(
             StatusCodes.Status429TooManyRequests,
             $"The tenant's request quota of {quota.Limit} per {quota.WindowMs} ms is used up; retry after {Math.Max(1, (result.Decision.RetryAfterMs + 999) / 1000)} s.");
     }
 
-    // One immutable check per tenant and quota, so the hot path allocates no rule.
-    private RateLimitCheck CheckFor(string tenantId, TenantQuota quota)
+    // One reserve per tenant and quota: a changed quota starts afresh.
+    internal TenantQuotaReserve ReserveFor(string tenantId, TenantQuota quota)
     {
-        if (_checks.TryGetValue(tenantId, out var cached) && cached.Quota == quota)
+        if (_reserves.TryGetValue(tenantId, out TenantQuotaReserve? reserve) && reserve.Quota == quota)
         {
-            return cached.Check;
+            return reserve;
         }
 
-        var check = new RateLimitCheck("quota", new RateLimitRule(RateLimitAlgorithm.Gcra, quota.Limit, quota.WindowMs), 1);
-        _checks[tenantId] = (quota, check);
-        return check;
+        reserve = new TenantQuotaReserve(quota, grains.GetGrain<IRateLimiterGrain>(RateLimiterKeys.Limiter(QuotaKeyspace, tenantId)), time);
+        _reserves[tenantId] = reserve;
+        return reserve;
     }
 }
