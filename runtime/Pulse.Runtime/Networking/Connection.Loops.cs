@@ -105,19 +105,28 @@ public sealed partial class Connection
         {
             while (await queue.WaitToReadAsync().ConfigureAwait(false) && IsOpen)
             {
-                DrainInto(queue, output);
+                while (queue.TryRead(out Message? message))
+                {
+                    if (_faults.IsBlocked(_localSilo, _remoteSilo))
+                    {
+                        continue;
+                    }
+
+                    if (!TryWriteFrame(output, message))
+                    {
+                        continue;
+                    }
+
+                    _unflushed.Add(message);
+                    if (output.UnflushedBytes >= FlushThresholdBytes)
+                    {
+                        break;
+                    }
+                }
+
                 if (_unflushed.Count == 0)
                 {
                     continue;
-                }
-
-                // Each flush is a send system call, the dearest step of a call on a virtual machine.
-                // When other work is waiting (turns that will answer, callers that will send), let it
-                // run first and send its messages in the same flush; on an idle node nothing waits.
-                if (output.UnflushedBytes < FlushThresholdBytes && ThreadPool.PendingWorkItemCount > 0)
-                {
-                    await Task.Yield();
-                    DrainInto(queue, output);
                 }
 
                 FlushResult result = await output.FlushAsync().ConfigureAwait(false);
@@ -131,19 +140,6 @@ public sealed partial class Connection
         catch (Exception ex)
         {
             Close(IsOpen ? ex : null);
-        }
-    }
-
-    private void DrainInto(ChannelReader<Message> queue, PipeWriter output)
-    {
-        while (output.UnflushedBytes < FlushThresholdBytes && queue.TryRead(out Message? message))
-        {
-            if (_faults.IsBlocked(_localSilo, _remoteSilo) || !TryWriteFrame(output, message))
-            {
-                continue;
-            }
-
-            _unflushed.Add(message);
         }
     }
 
