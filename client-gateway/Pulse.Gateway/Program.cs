@@ -1,10 +1,14 @@
 using Microsoft.Extensions.Options;
+using Pulse.Runtime.Hosting;
 using Pulse.Gateway.Api.Hosting;
 using Pulse.Gateway.Hosting;
 using Pulse.Runtime.Configuration;
 
 // The gateway turns REST calls into grain calls through a cluster client.
 WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
+
+// Log levels that hold whatever folder the host starts in; appsettings.json and variables override them.
+builder.Configuration.AddPulseLoggingDefaults();
 
 // PULSE_* variables sit above appsettings and Pulse__* variables; command-line arguments stay on top.
 builder.Configuration.AddInMemoryCollection(GatewayEnvironment.Read(Environment.GetEnvironmentVariable));

@@ -1,9 +1,13 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using Pulse.Runtime.Hosting;
 using Pulse.Silo.Gateway;
 using Pulse.Silo.Hosting;
 
 WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
+
+// Log levels that hold whatever folder the host starts in; appsettings.json and variables override them.
+builder.Configuration.AddPulseLoggingDefaults();
 
 // PULSE_* variables sit above appsettings and Pulse__* variables; command-line arguments stay on top.
 builder.Configuration.AddInMemoryCollection(PulseEnvironment.Read(Environment.GetEnvironmentVariable));

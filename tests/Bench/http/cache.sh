@@ -10,10 +10,11 @@
 # One table at the end with the ratios and the goals; raw outputs, server logs and
 # summary.txt in the results folder it prints.
 #
-#   tests/Bench/http/cache.sh [--seconds N] [--mode single|cluster|both|peers] [--skip-build]
+#   tests/Bench/http/cache.sh [--seconds N] [--warmup N] [--mode single|cluster|both|peers] [--skip-build]
 #                             [--pin split|none] [--results DIR]
 #
 #   --seconds N   length of each measured run (default 10); each wrk run follows a warm-up of N/3 s
+#   --warmup N    warm-up before each wrk run (default N/3 s; at least 15 s for pulse-cluster)
 #   --mode        which Pulse deployments to measure besides the peers (default both; peers: none)
 #   --skip-build  use the Release binaries already built
 #   --pin split   servers on CPU 0, load generators on CPU 1 (the default on 2+ CPUs); none: no pinning
@@ -44,7 +45,7 @@ GOAL_MGET_KEYS=500000
 # garnet-server is installed here (dotnet tool install --tool-path) when it is on no PATH.
 TOOLS_DIR="${PULSE_BENCH_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/pulse-bench/tools}"
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 
 # Options, results folder, cleanup, tools, pinning, server start, wrk and CSV parsing, Pulse deployments.
 # shellcheck source=bench-lib.sh

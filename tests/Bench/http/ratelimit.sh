@@ -9,10 +9,11 @@
 # Every HTTP peer gets the same wrk runs (ratelimit-check.lua, ratelimit-batch.lua). One table at the
 # end; raw outputs, server logs and summary.txt in the results folder it prints.
 #
-#   tests/Bench/http/ratelimit.sh [--seconds N] [--mode single|cluster|both|peers] [--skip-build]
+#   tests/Bench/http/ratelimit.sh [--seconds N] [--warmup N] [--mode single|cluster|both|peers] [--skip-build]
 #                                 [--pin split|none] [--results DIR]
 #
 #   --seconds N   length of each measured run (default 10); each HTTP run follows a warm-up of N/3 s
+#   --warmup N    warm-up before each wrk run (default N/3 s; at least 15 s for pulse-cluster)
 #   --mode        which Pulse deployments to measure besides the peers (default both; peers: none)
 #   --skip-build  use the Release binaries already built
 #   --pin split   servers on CPU 0, load generators on CPU 1 (the default on 2+ CPUs); none: no pinning
@@ -39,7 +40,7 @@ WRK_TIMEOUT=10s
 REDIS_CLIENTS=50
 READY_TIMEOUT=90
 
-usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 
 # Options, results folder, cleanup, tools, pinning, server start, wrk and CSV parsing, Pulse deployments.
 # shellcheck source=bench-lib.sh

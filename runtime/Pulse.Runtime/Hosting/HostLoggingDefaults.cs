@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Memory;
+
+namespace Pulse.Runtime.Hosting;
+
+/// <summary>
+/// The log levels every Pulse host starts from, wherever it is started. A host reads
+/// <c>appsettings.json</c> from its working folder, and a silo or gateway started from any other
+/// folder (a script, a service manager, a container with another working directory) would otherwise
+/// log every HTTP request at Information: one line per request is the console logger's whole budget
+/// under load, and at a few thousand requests a second it takes a core of its own.
+/// </summary>
+public static class HostLoggingDefaults
+{
+    /// <summary>The defaults, as configuration keys: <c>Microsoft.AspNetCore</c> at Warning, everything else at Information.</summary>
+    public static IReadOnlyDictionary<string, string?> Values { get; } = new Dictionary<string, string?>
+    {
+        ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+    };
+
+    /// <summary>
+    /// Adds <see cref="Values"/> as the lowest-priority configuration source, so <c>appsettings.json</c>,
+    /// <c>Logging__LogLevel__*</c> variables and command-line arguments still override each level.
+    /// </summary>
+    public static IConfigurationBuilder AddPulseLoggingDefaults(this IConfigurationBuilder configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = Values });
+        return configuration;
+    }
+}
