@@ -15,6 +15,11 @@ public sealed partial class Connection
     // Messages handed to the pipe since the last successful flush, reported if the flush fails.
     private readonly List<Message> _unflushed = [];
 
+    // Requests delivered by the read loop, and answers taken by the write loop: every request on a
+    // connection is answered on it, so the difference is the answers still to come.
+    private long _requestsReceived;
+    private long _repliesWritten;
+
     private async Task RunAsync()
     {
         // Neither loop should run on the thread that finished the handshake.
@@ -86,6 +91,12 @@ public sealed partial class Connection
             return;
         }
 
+        if (message.Kind == MessageKind.Request)
+        {
+            // Only this loop writes it; the write loop reads it.
+            Volatile.Write(ref _requestsReceived, _requestsReceived + 1);
+        }
+
         try
         {
             _handler.OnMessage(message, this);
@@ -105,23 +116,16 @@ public sealed partial class Connection
         {
             while (await queue.WaitToReadAsync().ConfigureAwait(false) && IsOpen)
             {
-                while (queue.TryRead(out Message? message))
+                bool full = WriteQueued(queue, output);
+
+                // Requests this connection delivered and has not answered yet are usually turns already
+                // queued on the pool: letting them run first puts their answers in this send instead of
+                // one send each. Asked of this connection alone (a busy pool says nothing about it), at
+                // most once per send, so a slow turn delays the others by one pass of the pool at most.
+                if (!full && _unflushed.Count > 0 && Volatile.Read(ref _requestsReceived) > _repliesWritten)
                 {
-                    if (_faults.IsBlocked(_localSilo, _remoteSilo))
-                    {
-                        continue;
-                    }
-
-                    if (!TryWriteFrame(output, message))
-                    {
-                        continue;
-                    }
-
-                    _unflushed.Add(message);
-                    if (output.UnflushedBytes >= FlushThresholdBytes)
-                    {
-                        break;
-                    }
+                    await Task.Yield();
+                    WriteQueued(queue, output);
                 }
 
                 if (_unflushed.Count == 0)
@@ -141,6 +145,31 @@ public sealed partial class Connection
         {
             Close(IsOpen ? ex : null);
         }
+    }
+
+    /// <summary>Writes queued messages into the pipe until the queue is empty or a flush is due; true for the latter.</summary>
+    private bool WriteQueued(ChannelReader<Message> queue, PipeWriter output)
+    {
+        while (queue.TryRead(out Message? message))
+        {
+            if (message.Kind == MessageKind.Response)
+            {
+                _repliesWritten++;
+            }
+
+            if (_faults.IsBlocked(_localSilo, _remoteSilo) || !TryWriteFrame(output, message))
+            {
+                continue;
+            }
+
+            _unflushed.Add(message);
+            if (output.UnflushedBytes >= FlushThresholdBytes)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private bool TryWriteFrame(PipeWriter output, Message message)
