@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Options;
-using Pulse.Runtime.Hosting;
 using Pulse.Gateway.Api.Hosting;
 using Pulse.Gateway.Hosting;
 using Pulse.Runtime.Configuration;
+using Pulse.Runtime.Hosting;
 
 // The gateway turns REST calls into grain calls through a cluster client.
 WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);

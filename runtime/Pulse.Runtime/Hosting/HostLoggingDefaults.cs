@@ -12,15 +12,15 @@ namespace Pulse.Runtime.Hosting;
 /// </summary>
 public static class HostLoggingDefaults
 {
-    /// <summary>The defaults, as configuration keys: <c>Microsoft.AspNetCore</c> at Warning, everything else at Information.</summary>
-    public static IReadOnlyDictionary<string, string?> Values { get; } = new Dictionary<string, string?>
+    // Microsoft.AspNetCore at Warning, everything else at Information.
+    private static readonly Dictionary<string, string?> Values = new()
     {
         ["Logging:LogLevel:Default"] = "Information",
         ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
     };
 
     /// <summary>
-    /// Adds <see cref="Values"/> as the lowest-priority configuration source, so <c>appsettings.json</c>,
+    /// Adds the default log levels as the lowest-priority configuration source, so <c>appsettings.json</c>,
     /// <c>Logging__LogLevel__*</c> variables and command-line arguments still override each level.
     /// </summary>
     public static IConfigurationBuilder AddPulseLoggingDefaults(this IConfigurationBuilder configuration)
