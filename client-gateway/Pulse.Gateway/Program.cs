@@ -5,6 +5,9 @@ using Pulse.Runtime.Configuration;
 using Pulse.Runtime.Hosting;
 
 // The gateway turns REST calls into grain calls through a cluster client.
+// Before any socket exists: .NET reads this switch once (see SocketEngineDefaults).
+SocketEngineDefaults.PreferInlineCompletions();
+
 WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
 
 // Log levels that hold whatever folder the host starts in; appsettings.json and variables override them.

@@ -4,6 +4,9 @@ using Pulse.Runtime.Hosting;
 using Pulse.Silo.Gateway;
 using Pulse.Silo.Hosting;
 
+// Before any socket exists: .NET reads this switch once (see SocketEngineDefaults).
+SocketEngineDefaults.PreferInlineCompletions();
+
 WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
 
 // Log levels that hold whatever folder the host starts in; appsettings.json and variables override them.

@@ -5,6 +5,8 @@ using Pulse.Runtime.Testing;
 // Usage: dotnet run -c Release --project tests/Bench -- <scenario> [seconds]
 // Scenarios: local-calls, transport, client-calls, forwarded-calls, activation-memory, cache-memory [entries],
 // storage-sqlite, storage-postgres, all; and client-latency <calls/s> [seconds] [runs], an open loop at a fixed rate.
+// As the silo and gateway hosts do, before any socket exists, so the figures are the deployed runtime's.
+SocketEngineDefaults.PreferInlineCompletions();
 string scenario = args.Length > 0 ? args[0] : "all";
 TimeSpan duration = TimeSpan.FromSeconds(args.Length > 1 && int.TryParse(args[1], out int seconds) ? seconds : 5);
 if (scenario == "client-latency")

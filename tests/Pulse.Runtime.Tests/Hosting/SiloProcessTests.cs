@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Pulse.Runtime.Hosting;
 
 namespace Pulse.Runtime.Tests.Hosting;
 
@@ -51,6 +52,34 @@ public sealed class SiloProcessTests : IDisposable
         Assert.Contains("PULSE_POSTGRES", silo.Output);
     }
 
+    [Theory]
+    [InlineData(null, 3)]
+    [InlineData("0", 1)]
+    public async Task TheSiloRunsOneSocketEngineThreadPerCoreUnlessInlineCompletionsAreTurnedOff(string? inlineCompletions, int engineThreads)
+    {
+        // Three cores as .NET sees them, so one engine (the switch off) and one per core differ on any machine.
+        int port = FreePort();
+        var environment = new Dictionary<string, string?>
+        {
+            ["PULSE_DATA_DIR"] = _dataDirectory,
+            ["PULSE_HTTP_URL"] = $"http://127.0.0.1:{port}",
+            ["DOTNET_PROCESSOR_COUNT"] = "3",
+            [SocketEngineDefaults.InlineCompletionsVariable] = inlineCompletions,
+            ["DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT"] = null,
+        };
+        using SiloProcess silo = SiloProcess.Start(_dataDirectory, environment);
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        HttpResponseMessage live = await silo.WaitForHttpAsync(http, $"http://127.0.0.1:{port}/health/live");
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+
+        // The socket engine names each of its epoll threads ".NET Sockets".
+        int engines = Directory.GetDirectories($"/proc/{silo.Id}/task")
+            .Count(task => File.ReadAllText(Path.Combine(task, "comm")).Trim() == ".NET Sockets");
+        Assert.Equal(engineThreads, engines);
+        Assert.Equal(0, await silo.StopAsync());
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -83,7 +112,10 @@ public sealed class SiloProcessTests : IDisposable
             }
         }
 
-        public static SiloProcess Start(string workingDirectory, Dictionary<string, string> environment)
+        public int Id => _process.Id;
+
+        /// <summary>Starts the silo with the test's environment plus <paramref name="environment"/>; a null value removes a variable.</summary>
+        public static SiloProcess Start(string workingDirectory, Dictionary<string, string?> environment)
         {
             string siloDll = Path.Combine(AppContext.BaseDirectory, "Pulse.Silo.dll");
             var start = new ProcessStartInfo("dotnet", [siloDll])
@@ -93,9 +125,16 @@ public sealed class SiloProcessTests : IDisposable
                 RedirectStandardError = true,
                 UseShellExecute = false,
             };
-            foreach ((string name, string value) in environment)
+            foreach ((string name, string? value) in environment)
             {
-                start.Environment[name] = value;
+                if (value is null)
+                {
+                    start.Environment.Remove(name);
+                }
+                else
+                {
+                    start.Environment[name] = value;
+                }
             }
 
             start.Environment["DOTNET_ENVIRONMENT"] = "Production";
