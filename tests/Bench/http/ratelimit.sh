@@ -12,8 +12,8 @@
 #   tests/Bench/http/ratelimit.sh [--seconds N] [--warmup N] [--mode single|cluster|both|peers] [--skip-build]
 #                                 [--pin split|none] [--results DIR]
 #
-#   --seconds N   length of each measured run (default 10); each HTTP run follows a warm-up of N/3 s
-#   --warmup N    warm-up before each wrk run (default N/3 s; at least 15 s for pulse-cluster)
+#   --seconds N   length of each measured run (default 10); each HTTP run follows a warm-up of at least 30 s
+#   --warmup N    warm-up before each wrk run (default N/3 s, at least 30 s)
 #   --mode        which Pulse deployments to measure besides the peers (default both; peers: none)
 #   --skip-build  use the Release binaries already built
 #   --pin split   servers on CPU 0, load generators on CPU 1 (the default on 2+ CPUs); none: no pinning
@@ -164,7 +164,8 @@ run_bare_kestrel() {
   local port url
   port=$(free_port); url="http://127.0.0.1:$port"
   log "peer bare-kestrel on $url"
-  start_server "$RESULTS/bare-kestrel.log" dotnet "$BARE_DLL" "$url"
+  # With the socket setting the Pulse hosts give themselves (SocketEngineDefaults), so the ceiling is like for like.
+  start_server "$RESULTS/bare-kestrel.log" env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 dotnet "$BARE_DLL" "$url"
   local pid=$LAST_PID
   wait_http "$url/health/ready" "bare Kestrel" "$pid" "$RESULTS/bare-kestrel.log" 60
   run_wrk bare-kestrel check "$url/api/v1/ratelimit/check" "" 1
