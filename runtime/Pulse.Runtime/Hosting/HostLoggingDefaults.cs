@@ -12,12 +12,20 @@ namespace Pulse.Runtime.Hosting;
 /// </summary>
 public static class HostLoggingDefaults
 {
-    // Microsoft.AspNetCore at Warning, everything else at Information.
+    // Microsoft.AspNetCore at Warning, everything else at Information, and the per-request hosting
+    // category off. While that category is enabled at any level, ASP.NET Core starts an Activity and a
+    // logging scope for every request whether or not anything is ever written: about a tenth of a small
+    // request's cost. It only logs request starts and ends (Information and Debug); a failed start is
+    // still logged by Microsoft.Extensions.Hosting and rethrown.
     private static readonly Dictionary<string, string?> Values = new()
     {
         ["Logging:LogLevel:Default"] = "Information",
         ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+        ["Logging:LogLevel:" + RequestLogCategory] = "None",
     };
+
+    /// <summary>The category that logs each HTTP request; set it to Information to see them.</summary>
+    public const string RequestLogCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
     /// <summary>
     /// Adds the default log levels as the lowest-priority configuration source, so <c>appsettings.json</c>,

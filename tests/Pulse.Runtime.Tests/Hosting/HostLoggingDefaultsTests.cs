@@ -19,8 +19,10 @@ public sealed class HostLoggingDefaultsTests : IDisposable
         await using WebApplication app = Build(overrides: null);
         ILoggerFactory loggers = app.Services.GetRequiredService<ILoggerFactory>();
 
-        Assert.False(loggers.CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics").IsEnabled(LogLevel.Information));
-        Assert.True(loggers.CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics").IsEnabled(LogLevel.Warning));
+        // Off at every level: enabled at all, it costs an Activity and a scope per request.
+        Assert.False(loggers.CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics").IsEnabled(LogLevel.Critical));
+        Assert.False(loggers.CreateLogger("Microsoft.AspNetCore.Routing.EndpointMiddleware").IsEnabled(LogLevel.Information));
+        Assert.True(loggers.CreateLogger("Microsoft.AspNetCore.Routing.EndpointMiddleware").IsEnabled(LogLevel.Warning));
         Assert.True(loggers.CreateLogger("Pulse.Runtime.Hosting.Silo").IsEnabled(LogLevel.Information));
         Assert.False(loggers.CreateLogger("Pulse.Runtime.Hosting.Silo").IsEnabled(LogLevel.Debug));
     }
@@ -31,11 +33,13 @@ public sealed class HostLoggingDefaultsTests : IDisposable
         await using WebApplication app = Build(new Dictionary<string, string?>
         {
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Information",
+            [$"Logging:LogLevel:{HostLoggingDefaults.RequestLogCategory}"] = "Information",
             ["Logging:LogLevel:Default"] = "Debug",
         });
         ILoggerFactory loggers = app.Services.GetRequiredService<ILoggerFactory>();
 
         Assert.True(loggers.CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics").IsEnabled(LogLevel.Information));
+        Assert.True(loggers.CreateLogger("Microsoft.AspNetCore.Routing.EndpointMiddleware").IsEnabled(LogLevel.Information));
         Assert.True(loggers.CreateLogger("Pulse.Runtime.Hosting.Silo").IsEnabled(LogLevel.Debug));
     }
 
