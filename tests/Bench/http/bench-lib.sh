@@ -170,11 +170,11 @@ measure_wrk() {
   local out warmup=$((SECONDS_PER_RUN / 3))
   out="$RESULTS/wrk-$peer-$kind.txt"
   [ "$warmup" -ge 1 ] || warmup=1
-  # Every HTTP peer is a .NET process that tiers up its JIT on the core it serves from: pinned to one
-  # core, bare Kestrel's rate climbed 27k, 27k, 35k, 40k, 42k over back-to-back 10 s runs and a single
-  # Pulse node's 16k, 19k, 22k, 37k, 40k. A cold cluster also activates every key's grain from
-  # PostgreSQL. A shorter warm-up measures start-up rather than the steady state.
-  [ "$warmup" -ge 30 ] || warmup=30
+  # Every HTTP peer is a .NET process that tiers up its JIT (with profile-guided optimisation) on the
+  # core it serves from: pinned to one core, bare Kestrel's rate climbed 27k, 27k, 35k, 40k, 42k over
+  # back-to-back 10 s runs and a single Pulse node's 11k, 16k, 20k, 29k, 45k, 42k, 41k. A cold cluster
+  # also activates every key's grain from PostgreSQL. A shorter warm-up measures start-up.
+  [ "$warmup" -ge 60 ] || warmup=60
   [ -z "${WARMUP_SECONDS:-}" ] || warmup=$WARMUP_SECONDS
   log "$peer $kind: warm-up ${warmup}s, then ${SECONDS_PER_RUN}s (wrk -t$WRK_THREADS -c$WRK_CONNECTIONS)"
   "${LOAD_PIN[@]}" wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" --timeout "$WRK_TIMEOUT" -d"${warmup}s" -s "$script" "$url" -- "$api_key" "$KEYS" "$@" \
