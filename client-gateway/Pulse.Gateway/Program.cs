@@ -4,10 +4,10 @@ using Pulse.Gateway.Hosting;
 using Pulse.Runtime.Configuration;
 using Pulse.Runtime.Hosting;
 
-// The gateway turns REST calls into grain calls through a cluster client.
 // Before any socket exists: .NET reads this switch once (see SocketEngineDefaults).
 SocketEngineDefaults.PreferInlineCompletions();
 
+// The gateway turns REST calls into grain calls through a cluster client.
 WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
 
 // Log levels that hold whatever folder the host starts in; appsettings.json and variables override them.
