@@ -59,8 +59,7 @@ internal sealed class GrainCallInvoker : IGrainCallInvoker
 
         request.CopyArguments();
         request.MayRunOnCallerThread = RuntimeContext.Current is null;
-        var completion = new ResponseCompletion<TResult>(
-            _pendingCalls, request, target.GrainId, _pendingCalls.NextCorrelationId(), _pendingCalls.ComputeDeadline());
+        var completion = new ResponseCompletion<TResult>(_pendingCalls, request, target.GrainId, _pendingCalls.NextCorrelationId());
         request.Completion = completion;
         if (request.MayRunOnCallerThread && Dispatcher.TryRunOnCallerThread(target.GrainId, request))
         {
@@ -81,6 +80,10 @@ internal sealed class GrainCallInvoker : IGrainCallInvoker
 
     private void Track<TResult>(ResponseCompletion<TResult> completion, CancellationToken cancellationToken)
     {
+        // The deadline starts here, not when the call was made: a call that first ran on the caller's
+        // thread gets the time that part took on top (a clock read per call saved for the many that
+        // finish there).
+        completion.BeginTracking(_pendingCalls.ComputeDeadline());
         _pendingCalls.Add(completion);
 
         // Completed between the check and the add: its own removal already ran, so take the entry out again.

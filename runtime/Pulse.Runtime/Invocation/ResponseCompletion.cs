@@ -32,23 +32,37 @@ internal sealed class ResponseCompletion<TResult> : IValueTaskSource<TResult>, I
     private CancellationTokenRegistration _cancellation;
     private int _completed;
 
-    public ResponseCompletion(PendingCallTable table, GrainRequest request, GrainId target, long correlationId, long deadlineTimestamp)
+    // Set before the call enters the pending-call table. Most local calls are answered on the caller's
+    // thread and never enter it, so they skip its lock on completion.
+    private int _tracked;
+
+    public ResponseCompletion(PendingCallTable table, GrainRequest request, GrainId target, long correlationId)
     {
         _table = table;
         _request = request;
         _target = target;
         CorrelationId = correlationId;
-        DeadlineTimestamp = deadlineTimestamp;
     }
 
     public long CorrelationId { get; }
 
-    public long DeadlineTimestamp { get; }
+    /// <summary>When the runtime times the call out; set by <see cref="BeginTracking"/>.</summary>
+    public long DeadlineTimestamp { get; private set; }
 
     public short Version => _core.Version;
 
     /// <summary>Whether a result, exception, timeout or cancellation has been taken.</summary>
     public bool IsCompleted => Volatile.Read(ref _completed) != 0;
+
+    /// <summary>
+    /// Sets the deadline and marks the call as one the pending-call table holds; call before adding it
+    /// there, and before anything (a remote call) reads the deadline.
+    /// </summary>
+    public void BeginTracking(long deadlineTimestamp)
+    {
+        DeadlineTimestamp = deadlineTimestamp;
+        Volatile.Write(ref _tracked, 1);
+    }
 
     /// <summary>Links the caller's token: cancelling it fails the call at once.</summary>
     public void RegisterCancellation(CancellationToken cancellationToken)
@@ -114,7 +128,13 @@ internal sealed class ResponseCompletion<TResult> : IValueTaskSource<TResult>, I
             return false;
         }
 
-        _table.Remove(CorrelationId);
+        // Paired with the tracker, which marks the call, adds it and then reads IsCompleted: whichever
+        // runs second sees the other's write, so an entry is never left behind.
+        if (Volatile.Read(ref _tracked) != 0)
+        {
+            _table.Remove(CorrelationId);
+        }
+
         _cancellation.Unregister();
         return true;
     }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Pulse.Runtime.Invocation;
 using Pulse.Runtime.Testing;
 
 namespace Pulse.Runtime.Tests.Runtime;
@@ -54,6 +55,22 @@ public sealed class CallerThreadTests : IAsyncLifetime
         ProbeStats stats = await grain.GetStatsAsync();
         Assert.All(seen, running => Assert.Equal(1, running));
         Assert.Equal((1, 0, 2000), (stats.MaxConcurrent, stats.ParallelViolations, stats.Calls));
+    }
+
+    [Fact]
+    public async Task NoFinishedCallLeavesAnEntryInThePendingCallTable()
+    {
+        PendingCallTable table = _silo.Services.GetRequiredService<PendingCallTable>();
+        IProbeGrain grain = _silo.GrainFactory.GetGrain<IProbeGrain>(Guid.NewGuid().ToString());
+        await grain.GetStatsAsync();
+
+        // Calls answered on their caller's thread never enter the table; calls that yield (and queued
+        // ones, from many threads at once) enter it and must leave it when they finish, however the
+        // finish races the entry.
+        await Task.WhenAll(Enumerable.Range(0, 3000).Select(i => Task.Run(() => grain.EnterAsync(i % 3))));
+
+        Assert.Equal(3000, (await grain.GetStatsAsync()).Calls);
+        Assert.Equal(0, table.Count);
     }
 
     [Fact]
