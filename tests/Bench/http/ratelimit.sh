@@ -13,7 +13,7 @@
 #                                 [--pin split|none] [--results DIR]
 #
 #   --seconds N   length of each measured run (default 10); each HTTP run follows a warm-up of at least 60 s
-#   --warmup N    warm-up before each wrk run (default N/3 s, at least 60 s)
+#   --warmup N    warm-up before each wrk run (default: N/3 s or 60 s, whichever is longer)
 #   --mode        which Pulse deployments to measure besides the peers (default both; peers: none)
 #   --skip-build  use the Release binaries already built
 #   --pin split   servers on CPU 0, load generators on CPU 1 (the default on 2+ CPUs); none: no pinning
