@@ -1,6 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
+using Pulse.Gateway.Api.Json;
 
 namespace Pulse.Gateway.Api.Problems;
 
@@ -44,16 +44,12 @@ public static class ApiResults
 
         public Task ExecuteAsync(HttpContext httpContext)
         {
-            byte[] body = JsonSerializer.SerializeToUtf8Bytes(value, typeInfo);
-            httpContext.Response.StatusCode = status;
             if (location is not null)
             {
                 httpContext.Response.Headers.Location = location;
             }
 
-            httpContext.Response.ContentType = "application/json; charset=utf-8";
-            httpContext.Response.ContentLength = body.Length;
-            return httpContext.Response.Body.WriteAsync(body, httpContext.RequestAborted).AsTask();
+            return JsonResponseBody.WriteAsync(httpContext, value, typeInfo, status, "application/json; charset=utf-8");
         }
     }
 

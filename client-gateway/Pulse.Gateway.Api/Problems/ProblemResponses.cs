@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Pulse.Gateway.Api.Json;
@@ -42,12 +41,7 @@ public static class ProblemResponses
             return Task.CompletedTask;
         }
 
-        // Serialized up front so Content-Length is known: compression then skips small problems.
-        byte[] body = JsonSerializer.SerializeToUtf8Bytes(problem, GatewayJsonContext.Default.ApiProblem);
-        context.Response.StatusCode = problem.Status;
-        context.Response.ContentType = ContentType;
-        context.Response.ContentLength = body.Length;
-        return context.Response.Body.WriteAsync(body, context.RequestAborted).AsTask();
+        return JsonResponseBody.WriteAsync(context, problem, GatewayJsonContext.Default.ApiProblem, problem.Status, ContentType);
     }
 
     /// <summary>The RFC 9110 section of a status code, the problem type of the errors this API reports.</summary>
