@@ -32,8 +32,8 @@ public sealed class RateLimitCheckRequest
     public string? Policy { get; set; }
 }
 
-/// <summary>The decision of one check.</summary>
-public sealed class RateLimitCheckResponse
+/// <summary>The decision of one check (a struct: a batch answer holds a thousand of them).</summary>
+public struct RateLimitCheckResponse
 {
     /// <summary>Whether the request may proceed.</summary>
     public bool Allowed { get; set; }
@@ -76,7 +76,7 @@ public sealed class RateLimitBatchResponse
     public bool Allowed { get; set; }
 
     /// <summary>One decision per check, in order.</summary>
-    public List<RateLimitCheckResponse> Results { get; set; } = [];
+    public RateLimitCheckResponse[] Results { get; set; } = [];
 }
 
 /// <summary>Body of <c>PUT /api/v1/ratelimit/policies/{name}</c>.</summary>

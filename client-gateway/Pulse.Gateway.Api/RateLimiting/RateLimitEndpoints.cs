@@ -80,21 +80,24 @@ internal static partial class RateLimitEndpoints
 
         string tenantId = context.GetTenant().TenantId;
         var resolved = new ResolvedRateLimitCheck[requests.Count];
+        RateLimitCheck? previous = null;
         for (int i = 0; i < resolved.Length; i++)
         {
-            resolved[i] = await resolver.ResolveAsync(tenantId, requests[i], $"checks[{i}].").ConfigureAwait(false);
+            resolved[i] = await resolver.ResolveAsync(tenantId, requests[i], i, previous).ConfigureAwait(false);
             if (resolved[i].Error is { } error)
             {
                 return ToProblem(error);
             }
+
+            previous = resolved[i].Check;
         }
 
         RateLimitCheckResult[] results = await service.CheckBatchAsync(tenantId, resolved, body.Value.AllOrNothing).ConfigureAwait(false);
-        var response = new RateLimitBatchResponse { Allowed = true, Results = new List<RateLimitCheckResponse>(results.Length) };
-        foreach (RateLimitCheckResult result in results)
+        var response = new RateLimitBatchResponse { Allowed = true, Results = new RateLimitCheckResponse[results.Length] };
+        for (int i = 0; i < results.Length; i++)
         {
-            response.Allowed &= result.Decision.Allowed;
-            response.Results.Add(ToResponse(result));
+            response.Allowed &= results[i].Decision.Allowed;
+            response.Results[i] = ToResponse(results[i]);
         }
 
         return ApiResults.Json(response, RateLimitJsonContext.Default.RateLimitBatchResponse);

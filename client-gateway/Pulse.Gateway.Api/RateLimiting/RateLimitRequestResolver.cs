@@ -17,22 +17,29 @@ public sealed class RateLimitRequestResolver(RateLimitPolicyCache policies)
     /// <summary>Window name reported in the RateLimit fields of ad-hoc checks.</summary>
     public const string AdHocPolicyName = "adhoc";
 
-    /// <summary>Resolves one check; <paramref name="prefix"/> is prepended to field names (e.g. <c>checks[2].</c>).</summary>
-    public async ValueTask<ResolvedRateLimitCheck> ResolveAsync(string tenantId, RateLimitCheckRequest? request, string prefix = "")
+    /// <summary>Resolves one check.</summary>
+    /// <param name="tenantId">The calling tenant.</param>
+    /// <param name="request">The check as sent.</param>
+    /// <param name="batchIndex">The check's index in a batch, named in errors (<c>checks[2].limit</c>); -1 for a single check.</param>
+    /// <param name="previous">
+    /// The check resolved just before in the same batch. When this one asks for the same limit, cost and mode
+    /// it is returned as is: batches usually repeat one limit, and the grain message is immutable.
+    /// </param>
+    public async ValueTask<ResolvedRateLimitCheck> ResolveAsync(string tenantId, RateLimitCheckRequest? request, int batchIndex = -1, RateLimitCheck? previous = null)
     {
         if (request is null)
         {
-            return Fail(prefix.Length == 0 ? "body" : prefix.TrimEnd('.'), "A check object is required.");
+            return Fail(batchIndex < 0 ? "body" : $"checks[{batchIndex}]", "A check object is required.");
         }
 
-        if (ValidateKey(request.Key, prefix + "key") is { } keyError)
+        if (ValidateKey(request.Key, "key") is { } keyError)
         {
-            return new ResolvedRateLimitCheck(null, null, null, keyError);
+            return new ResolvedRateLimitCheck(null, null, null, batchIndex < 0 ? keyError : keyError with { Field = Field(batchIndex, "key") });
         }
 
         if (!TryParseMode(request.Mode, out bool shadow))
         {
-            return Fail(prefix + "mode", $"Unknown mode '{request.Mode}'; use 'enforce' or 'shadow'.");
+            return Fail(Field(batchIndex, "mode"), $"Unknown mode '{request.Mode}'; use 'enforce' or 'shadow'.");
         }
 
         long cost = request.Cost ?? 1;
@@ -40,19 +47,26 @@ public sealed class RateLimitRequestResolver(RateLimitPolicyCache policies)
         {
             if (request.Limit is not null || request.WindowMs is not null || request.Algorithm is not null || request.Burst is not null)
             {
-                return Fail(prefix + "policy", "A check names either a policy or its own limit, windowMs, algorithm and burst, not both.");
+                return Fail(Field(batchIndex, "policy"), "A check names either a policy or its own limit, windowMs, algorithm and burst, not both.");
             }
 
             RateLimitPolicy? policy = await policies.FindAsync(tenantId, request.Policy).ConfigureAwait(false);
             if (policy is null)
             {
-                return new ResolvedRateLimitCheck(null, null, null, new RateLimitInputError(prefix + "policy", $"No policy named '{request.Policy}'.", StatusCodes.Status404NotFound));
+                return new ResolvedRateLimitCheck(null, null, null, new RateLimitInputError(Field(batchIndex, "policy"), $"No policy named '{request.Policy}'.", StatusCodes.Status404NotFound));
+            }
+
+            // The policy cache hands out the same rule object until the policy changes.
+            if (previous is not null && ReferenceEquals(previous.Rule, policy.Rule) && previous.Cost == cost && previous.Shadow == (shadow || policy.Shadow)
+                && RateLimiterKeys.IsPolicyWindow(previous.Window, policy.Name))
+            {
+                return new ResolvedRateLimitCheck(request.Key, previous, policy.Name, null);
             }
 
             if (!RateLimitRuleValidator.TryValidate(policy.Rule, cost, out string? policyField, out string? policyError))
             {
                 // The policy itself is valid; only the cost can be out of its range.
-                return Fail(prefix + (policyField ?? "cost"), policyError ?? "Invalid cost for this policy.");
+                return Fail(Field(batchIndex, policyField ?? "cost"), policyError ?? "Invalid cost for this policy.");
             }
 
             var policyCheck = new RateLimitCheck(RateLimiterKeys.PolicyWindow(policy.Name), policy.Rule, cost, shadow || policy.Shadow);
@@ -62,23 +76,32 @@ public sealed class RateLimitRequestResolver(RateLimitPolicyCache policies)
         RateLimitAlgorithm algorithm = RateLimitAlgorithm.Gcra;
         if (request.Algorithm is not null && !RateLimitRuleValidator.TryParseAlgorithm(request.Algorithm, out algorithm))
         {
-            return Fail(prefix + "algorithm", $"Unknown algorithm '{request.Algorithm}'; use gcra, token_bucket, leaky_bucket, sliding_window or fixed_window.");
+            return Fail(Field(batchIndex, "algorithm"), $"Unknown algorithm '{request.Algorithm}'; use gcra, token_bucket, leaky_bucket, sliding_window or fixed_window.");
         }
 
         if (request.Limit is not { } limit)
         {
-            return Fail(prefix + "limit", "limit is required (or name a policy).");
+            return Fail(Field(batchIndex, "limit"), "limit is required (or name a policy).");
         }
 
         if (request.WindowMs is not { } windowMs)
         {
-            return Fail(prefix + "windowMs", "windowMs is required (or name a policy).");
+            return Fail(Field(batchIndex, "windowMs"), "windowMs is required (or name a policy).");
         }
 
-        var rule = new RateLimitRule(algorithm, limit, windowMs, request.Burst ?? 0);
+        long burst = request.Burst ?? 0;
+        if (previous is { Rule: { Calendar: CalendarUnit.None, Penalty: null } previousRule }
+            && previousRule.Algorithm == algorithm && previousRule.Limit == limit && previousRule.WindowMs == windowMs && previousRule.Burst == burst
+            && previous.Cost == cost && previous.Shadow == shadow && previous.Window == RateLimiterKeys.AdHocWindow(algorithm))
+        {
+            // Same ad-hoc limit as the check before: already validated with this cost.
+            return new ResolvedRateLimitCheck(request.Key, previous, null, null);
+        }
+
+        var rule = new RateLimitRule(algorithm, limit, windowMs, burst);
         if (!RateLimitRuleValidator.TryValidate(rule, cost, out string? field, out string? error))
         {
-            return Fail(prefix + (field ?? "limit"), error ?? "Invalid limit.");
+            return Fail(Field(batchIndex, field ?? "limit"), error ?? "Invalid limit.");
         }
 
         return new ResolvedRateLimitCheck(request.Key, new RateLimitCheck(RateLimiterKeys.AdHocWindow(algorithm), rule, cost, shadow), null, null);
@@ -107,6 +130,9 @@ public sealed class RateLimitRequestResolver(RateLimitPolicyCache policies)
 
         return null;
     }
+
+    // Built only for an error: a batch of valid checks formats no field names.
+    private static string Field(int batchIndex, string name) => batchIndex < 0 ? name : $"checks[{batchIndex}].{name}";
 
     private static ResolvedRateLimitCheck Fail(string field, string message) =>
         new(null, null, null, new RateLimitInputError(field, message));

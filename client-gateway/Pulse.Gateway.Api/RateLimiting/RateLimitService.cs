@@ -10,6 +10,9 @@ namespace Pulse.Gateway.Api.RateLimiting;
 /// </summary>
 public sealed class RateLimitService(IGrainFactory grains, RateLimitStatsCollector stats)
 {
+    [ThreadStatic]
+    private static HashSet<string>? t_seenKeys;
+
     /// <summary>Runs one resolved check.</summary>
     public async ValueTask<RateLimitCheckResult> CheckAsync(string tenantId, string clientKey, RateLimitCheck check)
     {
@@ -44,33 +47,53 @@ public sealed class RateLimitService(IGrainFactory grains, RateLimitStatsCollect
         return results;
     }
 
-    // Most batches name each key once; they need no grouping (a list per key, a second pass).
+    // Most batches name each key once; they need no grouping (a list per key, a second pass). The set is
+    // kept per thread and cleared after use: this runs synchronously, and a new one per batch was 20 KB.
     private static bool HasDistinctKeys(IReadOnlyList<ResolvedRateLimitCheck> checks)
     {
-        var seen = new HashSet<string>(checks.Count, StringComparer.Ordinal);
-        for (int i = 0; i < checks.Count; i++)
+        HashSet<string> seen = t_seenKeys ??= new HashSet<string>(StringComparer.Ordinal);
+        try
         {
-            if (!seen.Add(checks[i].Key!))
+            for (int i = 0; i < checks.Count; i++)
             {
-                return false;
+                if (!seen.Add(checks[i].Key!))
+                {
+                    return false;
+                }
             }
-        }
 
-        return true;
+            return true;
+        }
+        finally
+        {
+            seen.Clear();
+        }
     }
 
     private async Task CheckDistinctAsync(string tenantId, IReadOnlyList<ResolvedRateLimitCheck> checks, RateLimitCheckResult[] results)
     {
-        var calls = new ValueTask<RateLimitCheckResult>[checks.Count];
-        for (int i = 0; i < calls.Length; i++)
+        // Local limiters usually answer within the call; only the others are kept to wait for, after every
+        // call has been sent, so the batch still takes about one round trip.
+        List<(int Index, Task<RateLimitCheckResult> Call)>? pending = null;
+        for (int i = 0; i < results.Length; i++)
         {
-            calls[i] = Limiter(tenantId, checks[i].Key!).CheckAsync(checks[i].Check!);
+            ValueTask<RateLimitCheckResult> call = Limiter(tenantId, checks[i].Key!).CheckAsync(checks[i].Check!);
+            if (call.IsCompletedSuccessfully)
+            {
+                results[i] = call.Result;
+            }
+            else
+            {
+                (pending ??= []).Add((i, call.AsTask()));
+            }
         }
 
-        // Every call is already in flight (most already answered); this only collects the answers.
-        for (int i = 0; i < calls.Length; i++)
+        if (pending is not null)
         {
-            results[i] = await calls[i].ConfigureAwait(false);
+            foreach ((int index, Task<RateLimitCheckResult> call) in pending)
+            {
+                results[index] = await call.ConfigureAwait(false);
+            }
         }
     }
 

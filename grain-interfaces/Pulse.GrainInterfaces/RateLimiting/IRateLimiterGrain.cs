@@ -48,8 +48,16 @@ public static class RateLimiterKeys
         _ => "~" + algorithm,
     };
 
+    private const string PolicyWindowPrefix = "p:";
+
     /// <summary>Window name of checks that name a server-side policy.</summary>
-    public static string PolicyWindow(string policyName) => "p:" + policyName;
+    public static string PolicyWindow(string policyName) => PolicyWindowPrefix + policyName;
+
+    /// <summary>Whether <paramref name="window"/> is <see cref="PolicyWindow"/> of <paramref name="policyName"/>, without building that name.</summary>
+    public static bool IsPolicyWindow(string window, string policyName) =>
+        window.Length == PolicyWindowPrefix.Length + policyName.Length
+        && window.StartsWith(PolicyWindowPrefix, StringComparison.Ordinal)
+        && window.EndsWith(policyName, StringComparison.Ordinal);
 
     /// <summary>The <see cref="IRateLimiterGrain"/> key of a tenant's client key.</summary>
     public static string Limiter(string tenantId, string clientKey) => string.Concat(tenantId, "/", clientKey);

@@ -152,6 +152,48 @@ public sealed class RateLimitApiTests(RateLimitGatewayFixture fixture) : IClassF
         Assert.Equal(5, (await DecisionAsync(client, """{"key":"c","limit":5,"windowMs":3600000,"cost":0}""")).GetProperty("remaining").GetInt64());
     }
 
+    [Fact]
+    public async Task EachCheckOfABatchGetsItsOwnLimitCostModeAndPolicyWhenNeighboursDiffer()
+    {
+        using HttpClient client = await TenantClientAsync();
+        foreach (string name in new[] { "seven", "sevenToo" })
+        {
+            using HttpResponseMessage put = await client.PutAsync($"/api/v1/ratelimit/policies/{name}", Api.Json("""{"limit":7,"windowMs":3600000}"""));
+            Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        }
+
+        // Neighbours repeat a limit or change exactly one thing about it.
+        using HttpResponseMessage batch = await client.PostAsync("/api/v1/ratelimit/check-batch", Api.Json("""
+            {"checks":[
+              {"key":"a","limit":5,"windowMs":3600000},
+              {"key":"b","limit":5,"windowMs":3600000},
+              {"key":"c","limit":5,"windowMs":3600000,"cost":2},
+              {"key":"d","limit":7,"windowMs":3600000},
+              {"key":"e","limit":7,"windowMs":3600000,"algorithm":"fixed_window"},
+              {"key":"f","limit":7,"windowMs":3600000,"burst":3},
+              {"key":"g","limit":7,"windowMs":1000},
+              {"key":"s","limit":1,"windowMs":3600000},
+              {"key":"s","limit":1,"windowMs":3600000,"mode":"shadow"},
+              {"key":"p","policy":"seven"},
+              {"key":"q","policy":"seven"},
+              {"key":"q","policy":"sevenToo"}]}
+            """));
+        Assert.Equal(HttpStatusCode.OK, batch.StatusCode);
+        JsonElement[] results = [.. (await Api.ReadJsonAsync(batch)).GetProperty("results").EnumerateArray()];
+        Assert.Equal(
+            [(5L, 4L), (5L, 4L), (5L, 3L), (7L, 6L), (7L, 6L), (7L, 2L), (7L, 6L), (1L, 0L), (1L, 0L), (7L, 6L), (7L, 6L), (7L, 6L)],
+            results.Select(r => (r.GetProperty("limit").GetInt64(), r.GetProperty("remaining").GetInt64())));
+        Assert.InRange(results[6].GetProperty("resetAfterMs").GetInt64(), 1, 1000);
+        Assert.True(results[8].GetProperty("allowed").GetBoolean());
+        Assert.True(results[8].GetProperty("shadowRejected").GetBoolean());
+
+        // Each went to its own window: the fixed window of "e" and the two policies of "q" are separate counts.
+        Assert.Equal(7, (await DecisionAsync(client, """{"key":"e","limit":7,"windowMs":3600000,"cost":0}""")).GetProperty("remaining").GetInt64());
+        Assert.Equal(6, (await DecisionAsync(client, """{"key":"e","limit":7,"windowMs":3600000,"algorithm":"fixed_window","cost":0}""")).GetProperty("remaining").GetInt64());
+        Assert.Equal(6, (await DecisionAsync(client, """{"key":"q","policy":"sevenToo","cost":0}""")).GetProperty("remaining").GetInt64());
+        Assert.Equal(7, (await DecisionAsync(client, """{"key":"p","policy":"sevenToo","cost":0}""")).GetProperty("remaining").GetInt64());
+    }
+
     [Theory]
     [InlineData("""{"checks":[]}""", "checks")]
     [InlineData("""{}""", "checks")]
