@@ -30,18 +30,19 @@ internal sealed class GrainCallInvoker : IGrainCallInvoker
 
     public ValueTask<TResult> InvokeAsync<TResult>(GrainReference target, GrainRequest<TResult> request)
     {
-        ResponseCompletion<TResult>? completion = Send(target, request);
-        return completion is null
-            ? ValueTask.FromException<TResult>(new OperationCanceledException(request.CancellationToken))
-            : new ValueTask<TResult>(completion, completion.Version);
+        ResponseCompletion<TResult>? completion = Send(target, request, out ValueTask<TResult> answer);
+        return completion is null ? answer : new ValueTask<TResult>(completion, completion.Version);
     }
 
     public ValueTask InvokeVoidAsync(GrainReference target, GrainRequest<NoResult> request)
     {
-        ResponseCompletion<NoResult>? completion = Send(target, request);
-        return completion is null
-            ? ValueTask.FromException(new OperationCanceledException(request.CancellationToken))
-            : new ValueTask(completion, completion.Version);
+        ResponseCompletion<NoResult>? completion = Send(target, request, out ValueTask<NoResult> answer);
+        if (completion is not null)
+        {
+            return new ValueTask(completion, completion.Version);
+        }
+
+        return answer.IsCompletedSuccessfully ? default : new ValueTask(answer.AsTask());
     }
 
     public void InvokeOneWay(GrainReference target, GrainRequest request)
@@ -50,33 +51,73 @@ internal sealed class GrainCallInvoker : IGrainCallInvoker
         Dispatcher.Dispatch(target.GrainId, request);
     }
 
-    private ResponseCompletion<TResult>? Send<TResult>(GrainReference target, GrainRequest<TResult> request)
+    /// <summary>Sends a call: returns the completion to await, or null with the answer already in <paramref name="answer"/>.</summary>
+    private ResponseCompletion<TResult>? Send<TResult>(GrainReference target, GrainRequest<TResult> request, out ValueTask<TResult> answer)
     {
         if (request.CancellationToken.IsCancellationRequested)
         {
+            answer = ValueTask.FromException<TResult>(new OperationCanceledException(request.CancellationToken));
             return null;
         }
 
         request.CopyArguments();
         request.MayRunOnCallerThread = RuntimeContext.Current is null;
-        var completion = new ResponseCompletion<TResult>(_pendingCalls, request, target.GrainId, _pendingCalls.NextCorrelationId());
-        request.Completion = completion;
-        if (request.MayRunOnCallerThread && Dispatcher.TryRunOnCallerThread(target.GrainId, request))
+        ResponseCompletion<TResult>? completion;
+        if (request.MayRunOnCallerThread && TryRunOnCallerThread(target, request, out answer, out completion))
         {
-            // Most such calls are answered before this line and never touch the pending-call table; one
-            // still running (its method awaits) is tracked from here for its deadline and cancellation.
-            if (!completion.IsCompleted)
-            {
-                Track(completion, request.CancellationToken);
-            }
-
             return completion;
         }
 
+        completion = NewCompletion(target, request);
+        request.Completion = completion;
         Track(completion, request.CancellationToken);
         Dispatcher.Dispatch(target.GrainId, request);
+        answer = default;
         return completion;
     }
+
+    /// <summary>
+    /// Runs the call as a turn on this thread when its activation is here and idle; returns false when it
+    /// did not run (the caller dispatches it). A call answered before its turn yields needs no completion
+    /// (<paramref name="answer"/> holds the answer); one whose method awaited gets a tracked
+    /// <paramref name="completion"/>, timed and cancellable like any other call.
+    /// </summary>
+    private bool TryRunOnCallerThread<TResult>(
+        GrainReference target, GrainRequest<TResult> request, out ValueTask<TResult> answer, out ResponseCompletion<TResult>? completion)
+    {
+        CallerThreadOutcome<TResult> outcome = CallerThreadOutcome<TResult>.Rent();
+        request.Completion = outcome;
+        completion = null;
+        if (!Dispatcher.TryRunOnCallerThread(target.GrainId, request))
+        {
+            request.Completion = null;
+            outcome.Return();
+            answer = default;
+            return false;
+        }
+
+        if (!outcome.TryTake(out answer))
+        {
+            ResponseCompletion<TResult> pending = NewCompletion(target, request);
+            if (outcome.TryHandOff(pending))
+            {
+                // The request keeps the outcome as its completion, which forwards to this one from now on.
+                Track(pending, request.CancellationToken);
+                completion = pending;
+                return true;
+            }
+
+            outcome.TryTake(out answer);
+        }
+
+        // Nothing completes a finished request again; the instance serves this thread's next call.
+        request.Completion = null;
+        outcome.Return();
+        return true;
+    }
+
+    private ResponseCompletion<TResult> NewCompletion<TResult>(GrainReference target, GrainRequest<TResult> request) =>
+        new(_pendingCalls, request, target.GrainId, _pendingCalls.NextCorrelationId());
 
     private void Track<TResult>(ResponseCompletion<TResult> completion, CancellationToken cancellationToken)
     {

@@ -74,6 +74,47 @@ public sealed class CallerThreadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ACallerThreadAnswerIsTheCallersOwnCopy()
+    {
+        IBehaviourGrain grain = _silo.GrainFactory.GetGrain<IBehaviourGrain>(Guid.NewGuid().ToString());
+        Assert.Equal(1, await grain.EchoAsync(1));
+        await _silo.WaitUntilQuiescentAsync(grain);
+
+        Task<List<int>> call = grain.StoreAsync([1, 2, 3]);
+        Assert.True(call.IsCompletedSuccessfully, "the call did not complete on the caller's thread");
+        (await call).Add(4);
+
+        Assert.Equal([1, 2, 3], await grain.GetStoredAsync());
+    }
+
+    [Fact]
+    public async Task CallerThreadCallsOnOneThreadEachGetTheirOwnOutcome()
+    {
+        IBehaviourGrain grain = _silo.GrainFactory.GetGrain<IBehaviourGrain>(Guid.NewGuid().ToString());
+        Assert.Equal(1, await grain.EchoAsync(1));
+        await _silo.WaitUntilQuiescentAsync(grain);
+
+        // Answered one after another on this thread, failures and results of one result type alternating.
+        Task<int> failed = grain.ThrowArgumentNowAsync("first").AsTask();
+        Task<int> seven = grain.EchoAsync(7).AsTask();
+        Task<int> failedAgain = grain.ThrowArgumentNowAsync("second").AsTask();
+        Task<int> eight = grain.EchoAsync(8).AsTask();
+        Task thrown = grain.ThrowAsync("boom");
+
+        Assert.All([failed, seven, failedAgain, eight, thrown], call => Assert.True(call.IsCompleted));
+        Assert.Equal("first", (await Assert.ThrowsAsync<ArgumentException>(() => failed)).ParamName);
+        Assert.Equal(7, await seven);
+        Assert.Equal("second", (await Assert.ThrowsAsync<ArgumentException>(() => failedAgain)).ParamName);
+        Assert.Equal(8, await eight);
+        Assert.Equal("boom", (await Assert.ThrowsAsync<InvalidOperationException>(() => thrown)).Message);
+
+        // A method that fails after awaiting is answered through a handed-off completion; the next call is clean.
+        Assert.Equal("late", (await Assert.ThrowsAsync<ArgumentException>(() => grain.ThrowArgumentAsync("late"))).ParamName);
+        await _silo.WaitUntilQuiescentAsync(grain);
+        Assert.Equal(9, await grain.EchoAsync(9));
+    }
+
+    [Fact]
     public async Task ACallerThreadCallWhoseMethodAwaitsStillTimesOut()
     {
         var time = new ManualTimeProvider();

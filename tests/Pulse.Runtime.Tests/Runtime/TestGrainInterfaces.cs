@@ -74,6 +74,9 @@ public interface IBehaviourGrain : IGrainWithStringKey
 
     Task<int> ThrowArgumentAsync(string parameterName);
 
+    /// <summary>Throws an <see cref="ArgumentException"/> naming <paramref name="parameterName"/> without awaiting first.</summary>
+    ValueTask<int> ThrowArgumentNowAsync(string parameterName);
+
     Task HangAsync();
 
     Task<bool> WaitForCancellationAsync(CancellationToken cancellationToken);

@@ -161,6 +161,8 @@ public sealed class BehaviourGrain : Grain, IBehaviourGrain
         throw new ArgumentException("bad argument", parameterName);
     }
 
+    public ValueTask<int> ThrowArgumentNowAsync(string parameterName) => throw new ArgumentException("bad argument", parameterName);
+
     public Task HangAsync() => GrainEvents.Gate(GetPrimaryKeyString()).WaitAsync();
 
     public async Task<bool> WaitForCancellationAsync(CancellationToken cancellationToken)
