@@ -22,6 +22,10 @@ public sealed class ApiKeyTests
             Assert.Equal(key.KeyId, parsedKey);
             Assert.StartsWith(key.Prefix + "_", key.Key);
             Assert.Equal(ApiKeys.Hash(key.Key), key.Sha256);
+            Assert.True(ApiKeys.IsWellFormed(key.Key));
+            byte[] onTheStack = new byte[32];
+            ApiKeys.Hash(key.Key, onTheStack);
+            Assert.Equal(key.Sha256, onTheStack);
             Assert.DoesNotContain(key.Key[(key.Prefix.Length + 1)..], key.ToStored().Prefix);
         }
     }
@@ -36,6 +40,7 @@ public sealed class ApiKeyTests
     public void MalformedKeysDoNotParse(string key)
     {
         Assert.False(ApiKeys.TryParse(key, out _, out _));
+        Assert.False(ApiKeys.IsWellFormed(key));
     }
 
     [Fact]

@@ -61,32 +61,46 @@ public static class ApiKeys
     /// <summary>SHA-256 of a key's UTF-8 bytes.</summary>
     public static byte[] Hash(ReadOnlySpan<char> key)
     {
+        byte[] hash = new byte[SHA256.HashSizeInBytes];
+        Hash(key, hash);
+        return hash;
+    }
+
+    /// <summary>Writes the SHA-256 of the key's UTF-8 bytes to <paramref name="destination"/> (32 bytes).</summary>
+    public static void Hash(ReadOnlySpan<char> key, Span<byte> destination)
+    {
         Span<byte> utf8 = key.Length <= 256 ? stackalloc byte[key.Length * 3] : new byte[key.Length * 3];
         int length = Encoding.UTF8.GetBytes(key, utf8);
-        return SHA256.HashData(utf8[..length]);
+        SHA256.HashData(utf8[..length], destination);
     }
 
     /// <summary>Splits a presented key; false when it does not have the key format.</summary>
     public static bool TryParse(ReadOnlySpan<char> key, out string tenantId, out string keyId)
     {
-        tenantId = string.Empty;
-        keyId = string.Empty;
+        if (!IsWellFormed(key))
+        {
+            tenantId = string.Empty;
+            keyId = string.Empty;
+            return false;
+        }
+
+        ReadOnlySpan<char> rest = key[KeyPrefix.Length..];
+        tenantId = rest[..TenantIdLength].ToString();
+        keyId = rest.Slice(TenantIdLength + 1, KeyIdLength).ToString();
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="key"/> has the shape <see cref="TryParse"/> accepts, without reading its parts out.</summary>
+    public static bool IsWellFormed(ReadOnlySpan<char> key)
+    {
         if (key.Length != KeyLength || !key.StartsWith(KeyPrefix, StringComparison.Ordinal))
         {
             return false;
         }
 
         ReadOnlySpan<char> rest = key[KeyPrefix.Length..];
-        ReadOnlySpan<char> tenant = rest[..TenantIdLength];
-        ReadOnlySpan<char> id = rest.Slice(TenantIdLength + 1, KeyIdLength);
-        if (rest[TenantIdLength] != '_' || rest[TenantIdLength + 1 + KeyIdLength] != '_' || !IsLowerHex(tenant) || !IsLowerHex(id))
-        {
-            return false;
-        }
-
-        tenantId = tenant.ToString();
-        keyId = id.ToString();
-        return true;
+        return rest[TenantIdLength] == '_' && rest[TenantIdLength + 1 + KeyIdLength] == '_'
+            && IsLowerHex(rest[..TenantIdLength]) && IsLowerHex(rest.Slice(TenantIdLength + 1, KeyIdLength));
     }
 
     /// <summary>Whether <paramref name="value"/> looks like a tenant id.</summary>

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Pulse.Gateway.Api.Logging;
@@ -15,6 +17,11 @@ internal sealed class TenantAuthenticator(IGrainFactory grains, ApiKeyCache cach
 {
     public async ValueTask<(TenantContext? Tenant, IResult? Problem)> AuthenticateAsync(HttpContext context)
     {
+        if (TryAuthenticateCached(context.Request, out TenantContext? known))
+        {
+            return (known, null);
+        }
+
         if (!BearerToken.TryRead(context.Request, out string token))
         {
             GatewayApiLog.CredentialsRefused(logger, context.Request.Path.Value ?? "/", "no bearer token");
@@ -57,5 +64,26 @@ internal sealed class TenantAuthenticator(IGrainFactory grains, ApiKeyCache cach
             ApiKeyCheck.TenantDisabled => "The tenant of this API key is disabled.",
             _ => "The API key is invalid.",
         }));
+    }
+
+    // Nearly every request carries a key validated moments ago: that case reads the token from the header
+    // and hashes it on the stack, allocating nothing. Anything else takes the full path above.
+    private bool TryAuthenticateCached(HttpRequest request, [NotNullWhen(true)] out TenantContext? tenant)
+    {
+        tenant = null;
+        if (!BearerToken.TryRead(request, out ReadOnlySpan<char> token) || !ApiKeys.IsWellFormed(token))
+        {
+            return false;
+        }
+
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        ApiKeys.Hash(token, hash);
+        if (!cache.TryGet(hash, out TenantContext cached))
+        {
+            return false;
+        }
+
+        tenant = cached;
+        return true;
     }
 }

@@ -18,6 +18,11 @@ internal static partial class RateLimitEndpoints
     /// <summary>Longest block reason.</summary>
     public const int MaxReasonLength = 256;
 
+    // The check message last resolved on this thread: a tenant's single checks mostly repeat one limit, and
+    // the message is immutable, so the next one asking for the same limit, cost and mode shares it.
+    [ThreadStatic]
+    private static RateLimitCheck? t_lastSingleCheck;
+
     public static void Map(RouteGroupBuilder rateLimit)
     {
         rateLimit.MapPost("/check", CheckAsync).WithName("CheckRateLimit").WithTags("Rate limiting").Produces<RateLimitCheckResponse>();
@@ -47,11 +52,13 @@ internal static partial class RateLimitEndpoints
         }
 
         string tenantId = context.GetTenant().TenantId;
-        ResolvedRateLimitCheck resolved = await resolver.ResolveAsync(tenantId, body.Value).ConfigureAwait(false);
+        ResolvedRateLimitCheck resolved = await resolver.ResolveAsync(tenantId, body.Value, previous: t_lastSingleCheck).ConfigureAwait(false);
         if (resolved.Error is { } error)
         {
             return ToProblem(error);
         }
+
+        t_lastSingleCheck = resolved.Check;
 
         RateLimitCheck check = resolved.Check!;
         RateLimitCheckResult result = await service.CheckAsync(tenantId, resolved.Key!, check).ConfigureAwait(false);

@@ -22,8 +22,9 @@ public sealed class RateLimitRequestResolver(RateLimitPolicyCache policies)
     /// <param name="request">The check as sent.</param>
     /// <param name="batchIndex">The check's index in a batch, named in errors (<c>checks[2].limit</c>); -1 for a single check.</param>
     /// <param name="previous">
-    /// The check resolved just before in the same batch. When this one asks for the same limit, cost and mode
-    /// it is returned as is: batches usually repeat one limit, and the grain message is immutable.
+    /// A check resolved just before (in the same batch, or on the same thread). When this one asks for the same
+    /// limit, cost and mode it is returned as is: batches and callers usually repeat one limit, and the grain
+    /// message is immutable. A policy's check is reused only while the policy cache holds the same rule.
     /// </param>
     public async ValueTask<ResolvedRateLimitCheck> ResolveAsync(string tenantId, RateLimitCheckRequest? request, int batchIndex = -1, RateLimitCheck? previous = null)
     {

@@ -153,6 +153,37 @@ public sealed class RateLimitApiTests(RateLimitGatewayFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task ConsecutiveSingleChecksEachGetTheirOwnLimitCostModeAndPolicy()
+    {
+        using HttpClient client = await TenantClientAsync();
+        using HttpResponseMessage put = await client.PutAsync("/api/v1/ratelimit/policies/three", Api.Json("""{"limit":3,"windowMs":3600000}"""));
+        Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+
+        // Each request repeats the one before or changes one thing; the same thread may serve them all.
+        (string Body, long Limit, long Remaining)[] steps =
+        [
+            ("""{"key":"a","limit":5,"windowMs":3600000}""", 5, 4),
+            ("""{"key":"a","limit":5,"windowMs":3600000}""", 5, 3),
+            ("""{"key":"a","limit":5,"windowMs":3600000,"cost":2}""", 5, 1),
+            ("""{"key":"b","limit":9,"windowMs":3600000}""", 9, 8),
+            ("""{"key":"b","limit":9,"windowMs":3600000,"burst":4}""", 9, 2),
+            ("""{"key":"c","policy":"three"}""", 3, 2),
+            ("""{"key":"c","limit":3,"windowMs":3600000}""", 3, 2),
+            ("""{"key":"c","policy":"three"}""", 3, 1),
+        ];
+        foreach ((string body, long limit, long remaining) in steps)
+        {
+            JsonElement decision = await DecisionAsync(client, body);
+            Assert.Equal((limit, remaining), (decision.GetProperty("limit").GetInt64(), decision.GetProperty("remaining").GetInt64()));
+        }
+
+        // A replaced policy applies from the next check on.
+        using HttpResponseMessage replaced = await client.PutAsync("/api/v1/ratelimit/policies/three", Api.Json("""{"limit":10,"windowMs":3600000}"""));
+        Assert.Equal(HttpStatusCode.OK, replaced.StatusCode);
+        Assert.Equal(10, (await DecisionAsync(client, """{"key":"d","policy":"three"}""")).GetProperty("limit").GetInt64());
+    }
+
+    [Fact]
     public async Task EachCheckOfABatchGetsItsOwnLimitCostModeAndPolicyWhenNeighboursDiffer()
     {
         using HttpClient client = await TenantClientAsync();
