@@ -3,11 +3,23 @@ using Pulse.Runtime.Hosting;
 using Pulse.Runtime.Testing;
 
 // Usage: dotnet run -c Release --project tests/Bench -- <scenario> [seconds]
-// Scenarios: local-calls, transport, client-calls, forwarded-calls, activation-memory, cache-memory [entries],
-// storage-sqlite, storage-postgres, all; and client-latency <calls/s> [seconds] [runs], an open loop at a fixed rate.
+// Scenarios: local-calls, transport, client-calls, client-calls-split, forwarded-calls, activation-memory,
+// cache-memory [entries], storage-sqlite, storage-postgres, all; and client-latency <calls/s> [seconds] [runs],
+// an open loop at a fixed rate. silo-host and split-client are the two processes client-calls-split starts.
 // As the silo and gateway hosts do, before any socket exists, so the figures are the deployed runtime's.
 SocketEngineDefaults.PreferInlineCompletions();
 string scenario = args.Length > 0 ? args[0] : "all";
+if (scenario == SplitClientCallsScenario.SiloRole && args.Length == 2)
+{
+    return await SplitClientCallsScenario.RunSiloAsync(args[1]);
+}
+
+if (scenario == SplitClientCallsScenario.ClientRole && args.Length == 4)
+{
+    return await SplitClientCallsScenario.RunClientAsync(
+        args[1], TimeSpan.FromSeconds(int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture)), int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
+}
+
 TimeSpan duration = TimeSpan.FromSeconds(args.Length > 1 && int.TryParse(args[1], out int seconds) ? seconds : 5);
 if (scenario == "client-latency")
 {
@@ -38,6 +50,8 @@ switch (scenario)
     case "client-calls":
         await ClientCallsScenario.RunAsync(duration, grainCount: 10_000);
         break;
+    case "client-calls-split":
+        return await SplitClientCallsScenario.RunAsync(duration);
     case "forwarded-calls":
         await ForwardedCallsScenario.RunAsync(duration, grainCount: 10_000);
         break;
@@ -58,6 +72,7 @@ switch (scenario)
         await LocalCallsScenario.RunAsync(duration, grainCount: 10_000);
         await TransportScenario.RunAsync(duration);
         await ClientCallsScenario.RunAsync(duration, grainCount: 10_000);
+        await SplitClientCallsScenario.RunAsync(duration);
         await ForwardedCallsScenario.RunAsync(duration, grainCount: 10_000);
         await ActivationMemoryScenario.RunAsync(count: 100_000);
         await CacheMemoryScenario.RunAsync(count: 100_000);
@@ -65,7 +80,7 @@ switch (scenario)
         await RunPostgresAsync(duration);
         break;
     default:
-        Console.Error.WriteLine($"unknown scenario '{scenario}'; use local-calls, transport, client-calls, forwarded-calls, activation-memory, cache-memory, storage-sqlite, storage-postgres or all");
+        Console.Error.WriteLine($"unknown scenario '{scenario}'; use local-calls, transport, client-calls, client-calls-split, forwarded-calls, activation-memory, cache-memory, storage-sqlite, storage-postgres or all");
         return 2;
 }
 

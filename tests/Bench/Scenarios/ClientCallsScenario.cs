@@ -1,3 +1,4 @@
+using Pulse.Runtime;
 using Pulse.Runtime.Testing;
 
 namespace Pulse.Bench.Scenarios;
@@ -14,24 +15,40 @@ internal static class ClientCallsScenario
         await using TestCluster cluster = await TestCluster.StartAsync(1);
         TestClusterClient client = await cluster.CreateClientAsync();
         await TestSilo.WaitUntilAsync(() => client.Client.IsConnected, "the client sees the silo");
+        await RunAsync(client.GrainFactory, grainCount, duration, "client-calls: client -> 1 silo over loopback TCP, in one process", siloCpu: null);
+    }
+
+    /// <summary>
+    /// The measurement itself, through any client's <paramref name="grainFactory"/>; with
+    /// <paramref name="siloCpu"/> (a silo in another process) each open-loop run also reports the
+    /// silo's CPU.
+    /// </summary>
+    public static async Task RunAsync(IGrainFactory grainFactory, int grainCount, TimeSpan duration, string title, ProcessCpu? siloCpu)
+    {
         IPingGrain[] grains = new IPingGrain[grainCount];
         for (int i = 0; i < grains.Length; i++)
         {
-            grains[i] = client.GrainFactory.GetGrain<IPingGrain>("g" + i);
+            grains[i] = grainFactory.GetGrain<IPingGrain>("g" + i);
         }
 
         // Activate everything first: the scenario measures calls, not activations.
         await Task.WhenAll(grains.Select(grain => grain.PingAsync(0).AsTask()));
         Console.WriteLine(
-            $"client-calls: client -> 1 silo over loopback TCP, {cluster.Silos[0].ActivationCount:N0} grains active, " +
-            $"{Environment.ProcessorCount} cores, server GC={System.Runtime.GCSettings.IsServerGC}");
+            $"{title}, {grainCount:N0} grains active, {Environment.ProcessorCount} cores visible to the client, " +
+            $"server GC={System.Runtime.GCSettings.IsServerGC}");
         double peak = await CallLoad.RunClosedLoopsAsync(grains, [1, 64, 1024], duration);
 
         // Half of the peak is the goal's operating point; a quarter shows how latency falls with load.
         foreach (double rate in new[] { peak / 2, peak / 4 })
         {
             await CallLoad.OpenLoopAsync(grains, rate, TimeSpan.FromSeconds(1));
-            CallLoad.PrintOpenLoop(rate, await CallLoad.OpenLoopAsync(grains, rate, duration));
+            siloCpu?.Restart();
+            CallLoad.OpenLoopResult result = await CallLoad.OpenLoopAsync(grains, rate, duration);
+            CallLoad.PrintOpenLoop(rate, result);
+            if (siloCpu is not null)
+            {
+                Console.WriteLine($"  silo process: {siloCpu.Summarize(result.Rate)}");
+            }
         }
     }
 }
