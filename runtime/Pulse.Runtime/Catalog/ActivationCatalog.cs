@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pulse.Runtime.Configuration;
@@ -18,6 +17,7 @@ internal sealed class ActivationCatalog : IDisposable, Routing.IGrainRequestDisp
     private readonly Lazy<IGrainFactory> _grainFactory;
     private ITimer? _collector;
     private volatile bool _stopping;
+    private readonly bool _coarseActivityClock;
 
     public ActivationCatalog(
         IServiceProvider services,
@@ -35,10 +35,11 @@ internal sealed class ActivationCatalog : IDisposable, Routing.IGrainRequestDisp
             grainClass.Bind(this);
         }
         TimeProvider = timeProvider;
+        _coarseActivityClock = ReferenceEquals(timeProvider, TimeProvider.System);
         CollectionOptions = collectionOptions.Value;
         Instruments = instruments;
         Logger = logger;
-        TurnQuantumTicks = (long)(messagingOptions.Value.TurnQuantum.TotalSeconds * Stopwatch.Frequency);
+        TurnQuantumMilliseconds = (long)Math.Ceiling(messagingOptions.Value.TurnQuantum.TotalMilliseconds);
         _grainFactory = new Lazy<IGrainFactory>(() => (IGrainFactory)services.GetService(typeof(IGrainFactory))!);
         instruments.ObserveActivationCount(() => _activations.Count);
     }
@@ -46,6 +47,20 @@ internal sealed class ActivationCatalog : IDisposable, Routing.IGrainRequestDisp
     public IServiceProvider Services { get; }
 
     public TimeProvider TimeProvider { get; }
+
+    /// <summary>
+    /// The clock of idle collection, in milliseconds: when an activation last ran and until when it is
+    /// kept alive. Every turn reads it when it ends, so with the system clock it is
+    /// <see cref="Environment.TickCount64"/>, a coarse monotonic clock: a precise timestamp costs about
+    /// 50 ns on the virtual machines this was measured on (a fifth of an in-process call) and the
+    /// coarse one under 10 ns, while collection ages are minutes and a few milliseconds of granularity
+    /// change nothing. Any other time provider (a test's manual clock) is read exactly.
+    /// </summary>
+    public long ActivityClockMilliseconds =>
+        _coarseActivityClock ? Environment.TickCount64 : ToMilliseconds(TimeProvider.GetTimestamp(), TimeProvider.TimestampFrequency);
+
+    private static long ToMilliseconds(long timestamp, long frequency) =>
+        (timestamp / frequency * 1000) + (timestamp % frequency * 1000 / frequency);
 
     public GrainCollectionOptions CollectionOptions { get; }
 
@@ -55,8 +70,11 @@ internal sealed class ActivationCatalog : IDisposable, Routing.IGrainRequestDisp
 
     public IGrainFactory GrainFactory => _grainFactory.Value;
 
-    /// <summary>Stopwatch ticks an activation may hold a pool thread before yielding.</summary>
-    public long TurnQuantumTicks { get; }
+    /// <summary>
+    /// Milliseconds an activation may hold a pool thread before yielding, on <see cref="Environment.TickCount64"/>:
+    /// it is read after every work item, and the coarse clock is a fraction of a precise timestamp's cost.
+    /// </summary>
+    public long TurnQuantumMilliseconds { get; }
 
     public int ActivationCount => _activations.Count;
 
@@ -151,7 +169,7 @@ internal sealed class ActivationCatalog : IDisposable, Routing.IGrainRequestDisp
     /// <summary>Deactivates every activation whose idle time exceeds its collection age.</summary>
     public int CollectIdleActivations()
     {
-        long now = TimeProvider.GetTimestamp();
+        long now = ActivityClockMilliseconds;
         int collected = 0;
         foreach (GrainActivation activation in _activations)
         {

@@ -61,7 +61,7 @@ internal sealed partial class GrainActivation
         lock (this)
         {
             _state = ActivationState.Valid;
-            _lastActiveTimestamp = TimeProvider.GetTimestamp();
+            _lastActiveMilliseconds = Catalog.ActivityClockMilliseconds;
             deactivateNow = _extras?.DeactivateAfterActivation;
         }
 
@@ -137,7 +137,7 @@ internal sealed partial class GrainActivation
             }
 
             // The collector decided on a snapshot; a request may have arrived since.
-            if (reason.Code == DeactivationReasonCode.ActivationIdle && !IsIdleLocked(TimeProvider.GetTimestamp()))
+            if (reason.Code == DeactivationReasonCode.ActivationIdle && !IsIdleLocked(Catalog.ActivityClockMilliseconds))
             {
                 return;
             }

@@ -261,7 +261,7 @@ internal sealed partial class GrainActivation
             var timer = (GrainTimer)item;
             if (timer.KeepAlive)
             {
-                _lastActiveTimestamp = TimeProvider.GetTimestamp();
+                _lastActiveMilliseconds = Catalog.ActivityClockMilliseconds;
             }
 
             pending = timer.RunTickAsync();
@@ -333,7 +333,7 @@ internal sealed partial class GrainActivation
 
             if (item is GrainRequest || (item is GrainTimer timer && timer.KeepAlive))
             {
-                _lastActiveTimestamp = TimeProvider.GetTimestamp();
+                _lastActiveMilliseconds = Catalog.ActivityClockMilliseconds;
             }
 
             deactivate = _running == 0 && (_state == ActivationState.Deactivating || (_extras is { DeactivateOnIdle: true } && _state == ActivationState.Valid));

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Pulse.Runtime.Catalog;
 
 internal sealed partial class GrainActivation
@@ -84,8 +82,8 @@ internal sealed partial class GrainActivation
         SynchronizationContext? previousContext = SynchronizationContext.Current;
         SynchronizationContext.SetSynchronizationContext(this);
         IGrainContext? previousGrain = RuntimeContext.Set(this);
-        long start = Stopwatch.GetTimestamp();
-        long quantum = Catalog.TurnQuantumTicks;
+        long start = Environment.TickCount64;
+        long quantum = Catalog.TurnQuantumMilliseconds;
         try
         {
             while (true)
@@ -111,7 +109,7 @@ internal sealed partial class GrainActivation
                     RuntimeLog.UnhandledTurnException(Catalog.Logger, GrainId, exception);
                 }
 
-                if (Stopwatch.GetTimestamp() - start > quantum)
+                if (Environment.TickCount64 - start > quantum)
                 {
                     lock (this)
                     {

@@ -20,8 +20,9 @@ internal sealed partial class GrainActivation : SynchronizationContext, IThreadP
     private readonly GrainClassInfo _class;
     private object? _grain;
     private ActivationState _state;
-    private long _lastActiveTimestamp;
-    private long _keepAliveUntilTimestamp;
+    // Both on the catalog's activity clock (milliseconds).
+    private long _lastActiveMilliseconds;
+    private long _keepAliveUntilMilliseconds;
 
     // Timers, state participants, interleaved requests and deactivation bookkeeping: most activations
     // never need them, so they live in one object allocated on first use.
@@ -37,7 +38,7 @@ internal sealed partial class GrainActivation : SynchronizationContext, IThreadP
 
         GrainId = grainId;
         _class = grainClass;
-        _lastActiveTimestamp = catalog.TimeProvider.GetTimestamp();
+        _lastActiveMilliseconds = catalog.ActivityClockMilliseconds;
     }
 
     public GrainId GrainId { get; }
@@ -69,10 +70,10 @@ internal sealed partial class GrainActivation : SynchronizationContext, IThreadP
 
     public void DelayDeactivation(TimeSpan timeSpan)
     {
-        long until = TimeProvider.GetTimestamp() + ToTimestampTicks(timeSpan);
+        long until = Catalog.ActivityClockMilliseconds + ToMilliseconds(timeSpan);
         lock (this)
         {
-            _keepAliveUntilTimestamp = Math.Max(_keepAliveUntilTimestamp, until);
+            _keepAliveUntilMilliseconds = Math.Max(_keepAliveUntilMilliseconds, until);
         }
     }
 
@@ -111,11 +112,11 @@ internal sealed partial class GrainActivation : SynchronizationContext, IThreadP
     }
 
     /// <summary>Whether the activation is valid, has no work and was unused for its collection age.</summary>
-    internal bool IsIdle(long nowTimestamp)
+    internal bool IsIdle(long nowMilliseconds)
     {
         lock (this)
         {
-            return IsIdleLocked(nowTimestamp);
+            return IsIdleLocked(nowMilliseconds);
         }
     }
 
@@ -136,15 +137,15 @@ internal sealed partial class GrainActivation : SynchronizationContext, IThreadP
         }
     }
 
-    private bool IsIdleLocked(long nowTimestamp) =>
+    private bool IsIdleLocked(long nowMilliseconds) =>
         _state == ActivationState.Valid
         && _running == 0
         && !HasPendingLocked
         && !HasInterleavedLocked
-        && nowTimestamp >= _keepAliveUntilTimestamp
-        && nowTimestamp - _lastActiveTimestamp >= ToTimestampTicks(_class.CollectionAge);
+        && nowMilliseconds >= _keepAliveUntilMilliseconds
+        && nowMilliseconds - _lastActiveMilliseconds >= ToMilliseconds(_class.CollectionAge);
 
-    private long ToTimestampTicks(TimeSpan span) => (long)(span.TotalSeconds * TimeProvider.TimestampFrequency);
+    private static long ToMilliseconds(TimeSpan span) => (long)span.TotalMilliseconds;
 
     public override SynchronizationContext CreateCopy() => this;
 

@@ -20,6 +20,8 @@ public sealed class MessagingOptions
     /// <summary>
     /// How long one activation may keep a thread-pool thread before it yields to other work, so a
     /// busy grain cannot starve the rest of the silo. It never splits a turn, only the queue between turns.
+    /// Measured on a coarse millisecond clock (<see cref="Environment.TickCount64"/>), so it is exact to a
+    /// few milliseconds.
     /// </summary>
     public TimeSpan TurnQuantum { get; set; } = DefaultTurnQuantum;
 }

@@ -37,6 +37,66 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task AGrainThatDelaysItsDeactivationIsKeptUntilThenAndCollectedAfter()
+    {
+        var time = new ManualTimeProvider();
+        await using TestSilo silo = await StartSiloAsync(time);
+        string key = Guid.NewGuid().ToString();
+        ICounterGrain counter = silo.GrainFactory.GetGrain<ICounterGrain>(key);
+        GrainId id = TestSilo.GetGrainId(counter);
+
+        await counter.DelayDeactivationAsync(TimeSpan.FromMinutes(4) + TimeSpan.FromMilliseconds(500));
+        await silo.WaitUntilQuiescentAsync(counter);
+        for (int minute = 1; minute <= 4; minute++)
+        {
+            // Idle for its 2-minute collection age from the second minute on, but kept alive until 4:00.5.
+            time.Advance(TimeSpan.FromMinutes(1));
+            Assert.True(silo.IsActive(id), $"collected after {minute} min, before the delay ran out");
+        }
+
+        time.Advance(TimeSpan.FromMinutes(1));
+        await TestSilo.WaitUntilAsync(() => !silo.IsActive(id), "the grain was collected once its delay ran out");
+        Assert.Equal(DeactivationReasonCode.ActivationIdle, GrainEvents.LastDeactivationReason[key]);
+    }
+
+    [Fact]
+    public async Task TheActivityClockFollowsAManualTimeProviderExactly()
+    {
+        var time = new ManualTimeProvider();
+        await using TestSilo silo = await StartSiloAsync(time);
+        var catalog = silo.Services.GetRequiredService<Catalog.ActivationCatalog>();
+
+        long before = catalog.ActivityClockMilliseconds;
+        time.Advance(TimeSpan.FromSeconds(90));
+        Assert.Equal(90_000, catalog.ActivityClockMilliseconds - before);
+        time.Advance(TimeSpan.FromMilliseconds(7));
+        Assert.Equal(90_007, catalog.ActivityClockMilliseconds - before);
+    }
+
+    [Fact]
+    public async Task AnIdleGrainIsCollectedOnTheSystemClockOnlyOnceItsCollectionAgeHasPassed()
+    {
+        // The system clock takes the coarse path (Environment.TickCount64): the age still holds, to its granularity.
+        TimeSpan age = TimeSpan.FromMilliseconds(800);
+        await using TestSilo silo = await TestSilo.StartAsync(builder => builder.AddMemoryGrainStorage().ConfigureCollection(options =>
+        {
+            options.CollectionAge = age;
+            options.CollectionQuantum = TimeSpan.FromMilliseconds(50);
+        }));
+        string key = Guid.NewGuid().ToString();
+        ICounterGrain counter = silo.GrainFactory.GetGrain<ICounterGrain>(key);
+        GrainId id = TestSilo.GetGrainId(counter);
+
+        await counter.AddAsync(1);
+        var sinceLastCall = System.Diagnostics.Stopwatch.StartNew();
+        await TestSilo.WaitUntilAsync(() => !silo.IsActive(id), "the idle grain was collected", TimeSpan.FromSeconds(30));
+
+        // The turn ended before the stopwatch started, so the age is a lower bound up to the clock's granularity.
+        Assert.True(sinceLastCall.Elapsed >= age - TimeSpan.FromMilliseconds(20), $"collected {sinceLastCall.Elapsed.TotalMilliseconds:F0} ms after its last call");
+        Assert.Equal(DeactivationReasonCode.ActivationIdle, GrainEvents.LastDeactivationReason[key]);
+    }
+
+    [Fact]
     public async Task AGrainInUseIsNotCollected()
     {
         var time = new ManualTimeProvider();

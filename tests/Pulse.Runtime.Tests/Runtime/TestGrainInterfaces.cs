@@ -65,6 +65,9 @@ public interface ICounterGrain : IGrainWithStringKey
     Task ClearAsync();
 
     Task DeactivateAsync();
+
+    /// <summary>Keeps the activation from idle collection for at least <paramref name="timeSpan"/>.</summary>
+    Task DelayDeactivationAsync(TimeSpan timeSpan);
 }
 
 [GrainType("test.behaviour")]

@@ -130,6 +130,12 @@ public sealed class CounterGrain([PersistentState("counter")] IPersistentState<C
         DeactivateOnIdle();
         return Task.CompletedTask;
     }
+
+    public Task DelayDeactivationAsync(TimeSpan timeSpan)
+    {
+        DelayDeactivation(timeSpan);
+        return Task.CompletedTask;
+    }
 }
 
 public sealed class CounterDirectoryGrain : Grain, ICounterDirectoryGrain
