@@ -82,33 +82,17 @@ internal static class SplitClientCallsScenario
     /// <summary>The silo child: one silo on free loopback ports, membership in <paramref name="database"/>, until its input closes.</summary>
     public static async Task<int> RunSiloAsync(string database)
     {
-        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Logging.AddSimpleConsole();
-        builder.Services.AddPulseSilo(silo =>
+        // The test cluster's silo (loopback, free ports, memory storage), with a membership table the
+        // client process can read; the SQLite table replaces the in-memory one.
+        await using TestCluster cluster = await TestCluster.StartAsync(1, silo =>
         {
-            silo.ConfigureCluster(options =>
-            {
-                options.ClusterId = ClusterId;
-                options.SiloName = "bench-silo";
-            });
-            silo.ConfigureNetworking(options =>
-            {
-                options.ListenAddress = "127.0.0.1";
-                options.SiloPort = 0;
-                options.ClientPort = 0;
-                options.PickFreeClientPort = true;
-            });
+            silo.ConfigureCluster(options => options.ClusterId = ClusterId);
             silo.UseSqliteMembership(options => options.DataSource = database);
-            silo.AddMemoryGrainStorage();
         });
-        using IHost host = builder.Build();
-        await host.StartAsync();
         Console.WriteLine(ReadyLine);
 
         // Blocks on a thread of its own, not the pool's.
         await Task.Factory.StartNew(() => Console.In.ReadToEnd(), TaskCreationOptions.LongRunning);
-        await host.StopAsync();
         return 0;
     }
 
