@@ -29,7 +29,9 @@ internal static class ClientLatencyScenario
         await CallLoad.OpenLoopAsync(grains, callsPerSecond, TimeSpan.FromSeconds(5));
         for (int run = 0; run < runs; run++)
         {
+            using AllocationSampler? sampler = AllocationSampler.StartIfRequested();
             CallLoad.PrintOpenLoop(callsPerSecond, await CallLoad.OpenLoopAsync(grains, callsPerSecond, duration));
+            sampler?.Print((long)(callsPerSecond * duration.TotalSeconds));
         }
     }
 }
