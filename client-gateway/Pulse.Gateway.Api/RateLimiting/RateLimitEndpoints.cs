@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -86,28 +87,41 @@ internal static partial class RateLimitEndpoints
         }
 
         string tenantId = context.GetTenant().TenantId;
-        var resolved = new ResolvedRateLimitCheck[requests.Count];
-        RateLimitCheck? previous = null;
-        for (int i = 0; i < resolved.Length; i++)
+        int count = requests.Count;
+
+        // Both arrays come from the pool: a thousand-check batch needs about 120 KB of them, and a batch
+        // in flight when a collection starts would carry them into the older generations.
+        ResolvedRateLimitCheck[] resolved = ArrayPool<ResolvedRateLimitCheck>.Shared.Rent(count);
+        RateLimitCheckResult[]? results = null;
+        try
         {
-            resolved[i] = await resolver.ResolveAsync(tenantId, requests[i], i, previous).ConfigureAwait(false);
-            if (resolved[i].Error is { } error)
+            RateLimitCheck? previous = null;
+            for (int i = 0; i < count; i++)
             {
-                return ToProblem(error);
+                resolved[i] = await resolver.ResolveAsync(tenantId, requests[i], i, previous).ConfigureAwait(false);
+                if (resolved[i].Error is { } error)
+                {
+                    return ToProblem(error);
+                }
+
+                previous = resolved[i].Check;
             }
 
-            previous = resolved[i].Check;
+            results = RateLimitBatchResult.RentResults(count);
+            await service.CheckBatchAsync(tenantId, new ArraySegment<ResolvedRateLimitCheck>(resolved, 0, count), results, body.Value.AllOrNothing).ConfigureAwait(false);
+            IResult answer = RateLimitBatchResult.Create(results, count);
+            results = null;
+            return answer;
         }
-
-        RateLimitCheckResult[] results = await service.CheckBatchAsync(tenantId, resolved, body.Value.AllOrNothing).ConfigureAwait(false);
-        var response = new RateLimitBatchResponse { Allowed = true, Results = new RateLimitCheckResponse[results.Length] };
-        for (int i = 0; i < results.Length; i++)
+        finally
         {
-            response.Allowed &= results[i].Decision.Allowed;
-            response.Results[i] = ToResponse(results[i]);
+            // Cleared: the entries hold the batch's keys and checks, which the pool should not keep alive.
+            ArrayPool<ResolvedRateLimitCheck>.Shared.Return(resolved, clearArray: true);
+            if (results is not null)
+            {
+                RateLimitBatchResult.ReturnResults(results);
+            }
         }
-
-        return ApiResults.Json(response, RateLimitJsonContext.Default.RateLimitBatchResponse);
     }
 
     private static async Task<IResult> PutPolicyAsync(HttpContext context, string name, IGrainFactory grains, RateLimitPolicyCache cache, TimeProvider time)
@@ -468,16 +482,7 @@ internal static partial class RateLimitEndpoints
             ? ApiResults.NotFound(error.Message)
             : ApiResults.InvalidField(error.Field, error.Message.TrimEnd('.'));
 
-    private static RateLimitCheckResponse ToResponse(RateLimitCheckResult result) => new()
-    {
-        Allowed = result.Decision.Allowed,
-        Limit = result.Decision.Limit,
-        Remaining = result.Decision.Remaining,
-        ResetAfterMs = result.Decision.ResetAfterMs,
-        RetryAfterMs = result.Decision.RetryAfterMs,
-        Blocked = result.Outcome == RateLimitOutcome.Blocked ? result.BlockReason : null,
-        ShadowRejected = result.Outcome == RateLimitOutcome.ShadowRejected,
-    };
+    private static RateLimitCheckResponse ToResponse(RateLimitCheckResult result) => RateLimitBatchResult.ToResponse(result);
 
     private static RateLimitPolicyResponse ToResponse(RateLimitPolicy policy) => new()
     {

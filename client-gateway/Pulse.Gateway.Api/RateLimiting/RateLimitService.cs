@@ -22,13 +22,21 @@ public sealed class RateLimitService(IGrainFactory grains, RateLimitStatsCollect
     }
 
     /// <summary>
-    /// Runs resolved checks, answered in order. With <paramref name="allOrNothing"/>, admitted checks are
-    /// refunded when any check is refused, so the batch consumes nothing; between the check and the
-    /// refund other callers may see the capacity as used, which errs on the side of refusing.
+    /// Runs resolved checks, answered in order: check i's answer goes to <paramref name="results"/>[i], so
+    /// the caller can pass a pooled array longer than the batch. With <paramref name="allOrNothing"/>,
+    /// admitted checks are refunded when any check is refused, so the batch consumes nothing; between the
+    /// check and the refund other callers may see the capacity as used, which errs on the side of refusing.
     /// </summary>
-    public async Task<RateLimitCheckResult[]> CheckBatchAsync(string tenantId, IReadOnlyList<ResolvedRateLimitCheck> checks, bool allOrNothing)
+    /// <exception cref="ArgumentException"><paramref name="results"/> is shorter than <paramref name="checks"/>.</exception>
+    public async Task CheckBatchAsync(string tenantId, IReadOnlyList<ResolvedRateLimitCheck> checks, RateLimitCheckResult[] results, bool allOrNothing)
     {
-        var results = new RateLimitCheckResult[checks.Count];
+        ArgumentNullException.ThrowIfNull(checks);
+        ArgumentNullException.ThrowIfNull(results);
+        if (results.Length < checks.Count)
+        {
+            throw new ArgumentException($"Room for {results.Length} answers; the batch has {checks.Count} checks.", nameof(results));
+        }
+
         if (HasDistinctKeys(checks))
         {
             await CheckDistinctAsync(tenantId, checks, results).ConfigureAwait(false);
@@ -38,13 +46,25 @@ public sealed class RateLimitService(IGrainFactory grains, RateLimitStatsCollect
             await CheckGroupedAsync(tenantId, checks, results).ConfigureAwait(false);
         }
 
-        if (allOrNothing && Array.Exists(results, r => !r.Decision.Allowed))
+        if (allOrNothing && AnyRefused(results.AsSpan(0, checks.Count)))
         {
             await RefundAdmittedAsync(tenantId, checks, results).ConfigureAwait(false);
         }
 
-        stats.RecordBatch(tenantId, checks, results);
-        return results;
+        stats.RecordBatch(tenantId, checks, results.AsSpan(0, checks.Count));
+    }
+
+    private static bool AnyRefused(ReadOnlySpan<RateLimitCheckResult> results)
+    {
+        foreach (ref readonly RateLimitCheckResult result in results)
+        {
+            if (!result.Decision.Allowed)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     // Most batches name each key once; they need no grouping (a list per key, a second pass). The set is
@@ -75,7 +95,7 @@ public sealed class RateLimitService(IGrainFactory grains, RateLimitStatsCollect
         // Local limiters usually answer within the call; only the others are kept to wait for, after every
         // call has been sent, so the batch still takes about one round trip.
         List<(int Index, Task<RateLimitCheckResult> Call)>? pending = null;
-        for (int i = 0; i < results.Length; i++)
+        for (int i = 0; i < checks.Count; i++)
         {
             ValueTask<RateLimitCheckResult> call = Limiter(tenantId, checks[i].Key!).CheckAsync(checks[i].Check!);
             if (call.IsCompletedSuccessfully)
@@ -152,7 +172,7 @@ public sealed class RateLimitService(IGrainFactory grains, RateLimitStatsCollect
     private async Task RefundAdmittedAsync(string tenantId, IReadOnlyList<ResolvedRateLimitCheck> checks, RateLimitCheckResult[] results)
     {
         var refunds = new List<ValueTask>();
-        for (int i = 0; i < results.Length; i++)
+        for (int i = 0; i < checks.Count; i++)
         {
             RateLimitCheck check = checks[i].Check!;
             RateLimitCheckResult result = results[i];

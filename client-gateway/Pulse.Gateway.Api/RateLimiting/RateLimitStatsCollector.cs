@@ -33,7 +33,7 @@ public sealed partial class RateLimitStatsCollector(IGrainFactory grains, IOptio
     /// with one add per counter and one lock for the refused keys: per check, the gateway's threads would
     /// contend on the tenant's counters a thousand times a batch.
     /// </summary>
-    public void RecordBatch(string tenantId, IReadOnlyList<ResolvedRateLimitCheck> checks, RateLimitCheckResult[] results)
+    public void RecordBatch(string tenantId, IReadOnlyList<ResolvedRateLimitCheck> checks, ReadOnlySpan<RateLimitCheckResult> results)
     {
         TenantCounters counters = _tenants.GetOrAdd(tenantId, static _ => new TenantCounters());
         counters.RecordBatch(checks, results);
@@ -125,7 +125,7 @@ public sealed partial class RateLimitStatsCollector(IGrainFactory grains, IOptio
             }
         }
 
-        public void RecordBatch(IReadOnlyList<ResolvedRateLimitCheck> checks, RateLimitCheckResult[] results)
+        public void RecordBatch(IReadOnlyList<ResolvedRateLimitCheck> checks, ReadOnlySpan<RateLimitCheckResult> results)
         {
             long allowed = 0, nearLimit = 0, shadowRejected = 0, blocked = 0, rejected = 0;
             foreach (RateLimitCheckResult result in results)

@@ -30,6 +30,55 @@ public sealed class JsonResponseBodyTests
         }
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(20_000)]
+    [InlineData(1_000_000)]
+    public async Task AWriterCallbackGivesTheSameBodyWhateverTheSizeHint(int sizeHint)
+    {
+        string[] names = Enumerable.Range(0, 2_000).Select(i => $"key-{i}-\u00e9").ToArray();
+        var context = new DefaultHttpContext();
+        using var body = new MemoryStream();
+        context.Response.Body = body;
+
+        await JsonResponseBody.WriteAsync(
+            context,
+            names,
+            static (writer, state) =>
+            {
+                writer.WriteStartArray();
+                foreach (string name in state)
+                {
+                    writer.WriteStringValue(name);
+                }
+
+                writer.WriteEndArray();
+            },
+            GatewayJsonContext.Default.Options,
+            sizeHint,
+            StatusCodes.Status202Accepted,
+            "application/json");
+
+        // The same values through a plain writer with the options' encoder: escaping must follow the options.
+        var plain = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(plain, new JsonWriterOptions { Encoder = GatewayJsonContext.Default.Options.Encoder }))
+        {
+            writer.WriteStartArray();
+            foreach (string name in names)
+            {
+                writer.WriteStringValue(name);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        byte[] expected = plain.WrittenSpan.ToArray();
+        Assert.Equal(expected, body.ToArray());
+        Assert.Equal(expected.Length, context.Response.ContentLength);
+        Assert.Equal(StatusCodes.Status202Accepted, context.Response.StatusCode);
+    }
+
     private static async Task AssertWrittenAsync<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, int status)
     {
         var context = new DefaultHttpContext();
