@@ -9,9 +9,10 @@ namespace Pulse.Gateway.Api.RateLimiting;
 
 /// <summary>
 /// The 200 answer of a batch: a <see cref="RateLimitBatchResponse"/> written straight from the grains'
-/// results. Building the response object first took a thousand-entry results array and a thousand-entry
-/// response array per batch, about 160 KB, and both lived until the body was written; now the results
-/// array is rented from the pool and goes back once the body is serialized.
+/// results. Building the response object first took a thousand-entry results array (56 bytes an entry)
+/// and a thousand-entry response array (48 bytes an entry) per batch, about 100 KB, and both lived until
+/// the body was written; now the results array is rented from the pool and goes back once the body is
+/// serialized.
 /// </summary>
 internal sealed class RateLimitBatchResult : IResult, IStatusCodeHttpResult
 {
