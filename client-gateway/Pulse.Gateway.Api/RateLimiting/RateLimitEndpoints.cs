@@ -53,7 +53,7 @@ internal static partial class RateLimitEndpoints
         }
 
         string tenantId = context.GetTenant().TenantId;
-        ResolvedRateLimitCheck resolved = await resolver.ResolveAsync(tenantId, body.Value, previous: t_lastSingleCheck).ConfigureAwait(false);
+        ResolvedRateLimitCheck resolved = await resolver.ResolveAsync(tenantId, RateLimitCheckFields.From(body.Value), previous: t_lastSingleCheck).ConfigureAwait(false);
         if (resolved.Error is { } error)
         {
             return ToProblem(error);
@@ -69,25 +69,25 @@ internal static partial class RateLimitEndpoints
 
     private static async Task<IResult> CheckBatchAsync(HttpContext context, RateLimitRequestResolver resolver, RateLimitService service)
     {
-        JsonBody<RateLimitBatchRequest> body = await JsonBodyReader.ReadAsync(context, RateLimitJsonContext.Default.RateLimitBatchRequest).ConfigureAwait(false);
+        JsonBody<RateLimitBatchBody> body = await JsonBodyReader.ReadAsync(context, RateLimitBatchBody.Parse).ConfigureAwait(false);
         if (body.Problem is not null)
         {
             return body.Problem;
         }
 
-        List<RateLimitCheckRequest>? requests = body.Value!.Checks;
-        if (requests is null || requests.Count == 0)
+        using RateLimitBatchBody batch = body.Value!;
+        int count = batch.Count;
+        if (count == 0)
         {
             return ApiResults.InvalidField("checks", "must hold at least one check");
         }
 
-        if (requests.Count > RateLimitOptions.MaxBatchChecks)
+        if (count > RateLimitOptions.MaxBatchChecks)
         {
-            return ApiResults.InvalidField("checks", $"must hold at most {RateLimitOptions.MaxBatchChecks} checks; got {requests.Count}");
+            return ApiResults.InvalidField("checks", $"must hold at most {RateLimitOptions.MaxBatchChecks} checks; got {count}");
         }
 
         string tenantId = context.GetTenant().TenantId;
-        int count = requests.Count;
 
         // Both arrays come from the pool: a thousand-check batch needs about 90 KB of them (32 and 56 bytes
         // an entry), and a batch in flight when a collection starts would carry them into the older generations.
@@ -98,7 +98,7 @@ internal static partial class RateLimitEndpoints
             RateLimitCheck? previous = null;
             for (int i = 0; i < count; i++)
             {
-                resolved[i] = await resolver.ResolveAsync(tenantId, requests[i], i, previous).ConfigureAwait(false);
+                resolved[i] = await resolver.ResolveAsync(tenantId, batch.Checks[i], i, previous).ConfigureAwait(false);
                 if (resolved[i].Error is { } error)
                 {
                     return ToProblem(error);
@@ -108,7 +108,7 @@ internal static partial class RateLimitEndpoints
             }
 
             results = RateLimitBatchResult.RentResults(count);
-            await service.CheckBatchAsync(tenantId, new ArraySegment<ResolvedRateLimitCheck>(resolved, 0, count), results, body.Value.AllOrNothing).ConfigureAwait(false);
+            await service.CheckBatchAsync(tenantId, new ArraySegment<ResolvedRateLimitCheck>(resolved, 0, count), results, batch.AllOrNothing).ConfigureAwait(false);
             IResult answer = RateLimitBatchResult.Create(results, count);
             results = null;
             return answer;

@@ -26,9 +26,9 @@ public sealed class RateLimitRequestResolver(RateLimitPolicyCache policies)
     /// limit, cost and mode it is returned as is: batches and callers usually repeat one limit, and the grain
     /// message is immutable. A policy's check is reused only while the policy cache holds the same rule.
     /// </param>
-    public async ValueTask<ResolvedRateLimitCheck> ResolveAsync(string tenantId, RateLimitCheckRequest? request, int batchIndex = -1, RateLimitCheck? previous = null)
+    public async ValueTask<ResolvedRateLimitCheck> ResolveAsync(string tenantId, RateLimitCheckFields request, int batchIndex = -1, RateLimitCheck? previous = null)
     {
-        if (request is null)
+        if (!request.Present)
         {
             return Fail(batchIndex < 0 ? "body" : $"checks[{batchIndex}]", "A check object is required.");
         }
