@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
@@ -25,6 +26,9 @@ internal sealed class RateLimitBatchResult : IResult, IStatusCodeHttpResult
     // The wire names come from the contract's own metadata (its naming policy applied), not a second copy.
     private static readonly JsonEncodedText s_allowedName = PropertyName(nameof(RateLimitBatchResponse.Allowed));
     private static readonly JsonEncodedText s_resultsName = PropertyName(nameof(RateLimitBatchResponse.Results));
+
+    /// <summary>Room <see cref="Format"/> needs: 113 bytes of names and punctuation and four integers of up to 20 characters (193), rounded up.</summary>
+    internal const int MaxFormattedLength = 224;
 
     private RateLimitCheckResult[]? _results;
     private readonly int _count;
@@ -89,13 +93,57 @@ internal sealed class RateLimitBatchResult : IResult, IStatusCodeHttpResult
         writer.WriteStartObject();
         writer.WriteBoolean(s_allowedName, allowed);
         writer.WriteStartArray(s_resultsName);
+        Span<byte> formatted = stackalloc byte[MaxFormattedLength];
         foreach (ref readonly RateLimitCheckResult result in results)
         {
-            JsonSerializer.Serialize(writer, ToResponse(result), s_resultInfo);
+            if (result.Outcome == RateLimitOutcome.Blocked && result.BlockReason is not null)
+            {
+                // A block reason is the tenant's text and needs the encoder; blocks are rare.
+                JsonSerializer.Serialize(writer, ToResponse(result), s_resultInfo);
+            }
+            else
+            {
+                writer.WriteRawValue(formatted[..Format(result, formatted)], skipInputValidation: true);
+            }
         }
 
         writer.WriteEndArray();
         writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Formats a decision without a block reason as the serializer writes its <see cref="RateLimitCheckResponse"/>
+    /// (the byte-identity tests hold the two together): the serializer's per-object work was a tenth of a
+    /// batch's time, and these objects are only names and integers.
+    /// </summary>
+    /// <param name="result">A decision whose outcome is not a block with a reason.</param>
+    /// <param name="destination">At least <see cref="MaxFormattedLength"/> bytes.</param>
+    /// <returns>How many bytes were written.</returns>
+    internal static int Format(in RateLimitCheckResult result, Span<byte> destination)
+    {
+        RateLimitDecision decision = result.Decision;
+        int length = Append(destination, 0, decision.Allowed ? "{\"allowed\":true,\"limit\":"u8 : "{\"allowed\":false,\"limit\":"u8);
+        length = Append(destination, length, decision.Limit);
+        length = Append(destination, length, ",\"remaining\":"u8);
+        length = Append(destination, length, decision.Remaining);
+        length = Append(destination, length, ",\"resetAfterMs\":"u8);
+        length = Append(destination, length, decision.ResetAfterMs);
+        length = Append(destination, length, ",\"retryAfterMs\":"u8);
+        length = Append(destination, length, decision.RetryAfterMs);
+        return Append(destination, length, result.Outcome == RateLimitOutcome.ShadowRejected ? ",\"shadowRejected\":true}"u8 : "}"u8);
+    }
+
+    private static int Append(Span<byte> destination, int at, ReadOnlySpan<byte> text)
+    {
+        text.CopyTo(destination[at..]);
+        return at + text.Length;
+    }
+
+    private static int Append(Span<byte> destination, int at, long value)
+    {
+        // Utf8Formatter is culture-invariant, as JSON numbers are.
+        Utf8Formatter.TryFormat(value, destination[at..], out int written);
+        return at + written;
     }
 
     /// <summary>The wire form of one decision.</summary>

@@ -73,6 +73,24 @@ public sealed class RateLimitBatchResultTests
         Assert.True(shadow.Allowed);
     }
 
+    [Theory]
+    [InlineData(true, 100L, 99L, 0L, 0L, RateLimitOutcome.Allowed)]
+    [InlineData(false, long.MaxValue, long.MinValue, long.MaxValue, long.MinValue, RateLimitOutcome.ShadowRejected)]
+    [InlineData(false, long.MinValue, -1L, -10L, long.MaxValue, RateLimitOutcome.Rejected)]
+    [InlineData(true, 1L, 0L, 9L, 0L, RateLimitOutcome.NearLimit)]
+    [InlineData(false, 5L, 0L, 1_000L, 1_000L, RateLimitOutcome.Blocked)]
+    public void AFormattedDecisionIsWhatTheSerializerWrites(bool allowed, long limit, long remaining, long resetAfterMs, long retryAfterMs, RateLimitOutcome outcome)
+    {
+        // A block without a reason is formatted too; the serializer omits the null reason.
+        var result = new RateLimitCheckResult(new RateLimitDecision(allowed, limit, remaining, resetAfterMs, retryAfterMs), outcome);
+        Span<byte> formatted = stackalloc byte[RateLimitBatchResult.MaxFormattedLength];
+
+        int length = RateLimitBatchResult.Format(result, formatted);
+
+        byte[] expected = JsonSerializer.SerializeToUtf8Bytes(RateLimitBatchResult.ToResponse(result), RateLimitJsonContext.Default.RateLimitCheckResponse);
+        Assert.Equal(Encoding(expected), Encoding(formatted[..length].ToArray()));
+    }
+
     private static RateLimitCheckResult Result(int i, bool allAllowed)
     {
         long remaining = i % 100;
