@@ -44,6 +44,26 @@ public sealed class ApiKeyTests
     }
 
     [Fact]
+    public void TheRememberedHashIsAlwaysTheHashOfTheKeyPresented()
+    {
+        // Repeats, alternations, keys one character apart and other lengths: a stale memo would hand one
+        // key's hash to another, which is exactly what the key cache must never be asked about.
+        string first = ApiKeys.Create(ApiKeys.NewTenantId()).Key;
+        string second = ApiKeys.Create(ApiKeys.NewTenantId()).Key;
+        string nearFirst = first[..^1] + (first[^1] == 'A' ? 'B' : 'A');
+        string[] sequence = [first, first, second, first, nearFirst, nearFirst, first, "short", first, second + "x", second];
+        byte[] hash = new byte[32];
+        foreach (string key in sequence)
+        {
+            Array.Clear(hash);
+            ApiKeys.HashRecent(key, hash);
+            Assert.Equal(ApiKeys.Hash(key), hash);
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => ApiKeys.HashRecent(first, new byte[31]));
+    }
+
+    [Fact]
     public void CachedKeyIsTrustedForTheTtlOnly()
     {
         var clock = new ManualTimeProvider();

@@ -77,7 +77,7 @@ internal sealed class TenantAuthenticator(IGrainFactory grains, ApiKeyCache cach
         }
 
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        ApiKeys.Hash(token, hash);
+        ApiKeys.HashRecent(token, hash);
         if (!cache.TryGet(hash, out TenantContext cached))
         {
             return false;
