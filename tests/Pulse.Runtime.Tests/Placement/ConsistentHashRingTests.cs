@@ -34,6 +34,12 @@ public sealed class ConsistentHashRingTests
         Assert.Equal(0xB3DD93FAu, StableHash.Compute("abc"u8, 0));
         Assert.Equal(0x24884CBAu, StableHash.Compute("Hello, world!"u8, 0x9747b28c));
         Assert.Equal(StableHash.Compute("abc"u8), StableHash.Compute("abc"));
+
+        // The string overload hashes the UTF-8 bytes, on the stack or (past 512 bytes) in a rented buffer.
+        foreach (string value in new[] { "t/k1", "tenant/clé-ünïcode-🔑", new string('x', 170), new string('é', 300), new string('y', 5_000) })
+        {
+            Assert.Equal(StableHash.Compute(System.Text.Encoding.UTF8.GetBytes(value), 7), StableHash.Compute(value, 7));
+        }
     }
 
     [Fact]
