@@ -12,11 +12,12 @@ namespace Pulse.Gateway.Api.RateLimiting;
 /// Most batches have one shape: an object with <c>checks</c> (objects with the documented camelCase fields,
 /// plain numbers and strings) and maybe <c>allOrNothing</c>. <see cref="Parse"/> reads that shape with a
 /// <see cref="Utf8JsonReader"/> straight into the array, without an object per check: in perf, reading a
-/// 1,000-check batch went from 23% of the endpoint's samples with the serializer to 14%. Anything else (another spelling of a name, a number sent as a string, an
-/// unknown or repeated field, a null check, invalid JSON, more than <see cref="RateLimitOptions.MaxBatchChecks"/>
-/// checks) is handed to the source-generated serializer from the start, so its meaning and its errors are
-/// exactly those of <see cref="RateLimitBatchRequest"/>: the fast path only ever accepts bodies the serializer
-/// reads to the same values.
+/// 1,000-check batch went from 23% of the silo's samples with the serializer to 14%. Anything else
+/// (another spelling of a name, a number sent as a string, an unknown or repeated field, a null check,
+/// invalid JSON, more than <see cref="RateLimitOptions.MaxBatchChecks"/> checks) is handed to the
+/// source-generated serializer from the start, so its meaning and its errors are exactly those of
+/// <see cref="RateLimitBatchRequest"/>: the fast path only ever accepts bodies the serializer reads to the
+/// same values.
 /// </para>
 /// </remarks>
 public sealed class RateLimitBatchBody : IDisposable
