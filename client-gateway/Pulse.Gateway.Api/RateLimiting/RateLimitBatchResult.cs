@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Text;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
@@ -24,8 +25,16 @@ internal sealed class RateLimitBatchResult : IResult, IStatusCodeHttpResult
     private static readonly JsonTypeInfo<RateLimitCheckResponse> s_resultInfo = RateLimitJsonContext.Default.RateLimitCheckResponse;
 
     // The wire names come from the contract's own metadata (its naming policy applied), not a second copy.
-    private static readonly JsonEncodedText s_allowedName = PropertyName(nameof(RateLimitBatchResponse.Allowed));
-    private static readonly JsonEncodedText s_resultsName = PropertyName(nameof(RateLimitBatchResponse.Results));
+    private static readonly JsonEncodedText s_allowedName = PropertyName(s_batchInfo, nameof(RateLimitBatchResponse.Allowed));
+    private static readonly JsonEncodedText s_resultsName = PropertyName(s_batchInfo, nameof(RateLimitBatchResponse.Results));
+
+    // The fixed parts of a formatted decision, from the same metadata.
+    private static readonly byte[] s_openAllowed = Fragment("{", nameof(RateLimitCheckResponse.Allowed), ":true,", nameof(RateLimitCheckResponse.Limit), ":");
+    private static readonly byte[] s_openRefused = Fragment("{", nameof(RateLimitCheckResponse.Allowed), ":false,", nameof(RateLimitCheckResponse.Limit), ":");
+    private static readonly byte[] s_remaining = Fragment(",", nameof(RateLimitCheckResponse.Remaining), ":");
+    private static readonly byte[] s_resetAfter = Fragment(",", nameof(RateLimitCheckResponse.ResetAfterMs), ":");
+    private static readonly byte[] s_retryAfter = Fragment(",", nameof(RateLimitCheckResponse.RetryAfterMs), ":");
+    private static readonly byte[] s_closeShadow = Fragment(",", nameof(RateLimitCheckResponse.ShadowRejected), ":true}");
 
     /// <summary>Room <see cref="Format"/> needs: 113 bytes of names and punctuation and four integers of up to 20 characters (193), rounded up.</summary>
     internal const int MaxFormattedLength = 224;
@@ -113,8 +122,8 @@ internal sealed class RateLimitBatchResult : IResult, IStatusCodeHttpResult
 
     /// <summary>
     /// Formats a decision without a block reason as the serializer writes its <see cref="RateLimitCheckResponse"/>
-    /// (the byte-identity tests hold the two together): the serializer's per-object work was a tenth of a
-    /// batch's time, and these objects are only names and integers.
+    /// (names from its metadata, property order held by the byte-identity tests): the serializer's per-object
+    /// work was a tenth of a batch's time, and these objects are only names and integers.
     /// </summary>
     /// <param name="result">A decision whose outcome is not a block with a reason.</param>
     /// <param name="destination">At least <see cref="MaxFormattedLength"/> bytes.</param>
@@ -122,15 +131,15 @@ internal sealed class RateLimitBatchResult : IResult, IStatusCodeHttpResult
     internal static int Format(in RateLimitCheckResult result, Span<byte> destination)
     {
         RateLimitDecision decision = result.Decision;
-        int length = Append(destination, 0, decision.Allowed ? "{\"allowed\":true,\"limit\":"u8 : "{\"allowed\":false,\"limit\":"u8);
+        int length = Append(destination, 0, decision.Allowed ? s_openAllowed : s_openRefused);
         length = Append(destination, length, decision.Limit);
-        length = Append(destination, length, ",\"remaining\":"u8);
+        length = Append(destination, length, s_remaining);
         length = Append(destination, length, decision.Remaining);
-        length = Append(destination, length, ",\"resetAfterMs\":"u8);
+        length = Append(destination, length, s_resetAfter);
         length = Append(destination, length, decision.ResetAfterMs);
-        length = Append(destination, length, ",\"retryAfterMs\":"u8);
+        length = Append(destination, length, s_retryAfter);
         length = Append(destination, length, decision.RetryAfterMs);
-        return Append(destination, length, result.Outcome == RateLimitOutcome.ShadowRejected ? ",\"shadowRejected\":true}"u8 : "}"u8);
+        return Append(destination, length, result.Outcome == RateLimitOutcome.ShadowRejected ? s_closeShadow : "}"u8);
     }
 
     private static int Append(Span<byte> destination, int at, ReadOnlySpan<byte> text)
@@ -158,9 +167,9 @@ internal sealed class RateLimitBatchResult : IResult, IStatusCodeHttpResult
         ShadowRejected = result.Outcome == RateLimitOutcome.ShadowRejected,
     };
 
-    private static JsonEncodedText PropertyName(string memberName)
+    private static JsonEncodedText PropertyName(JsonTypeInfo typeInfo, string memberName)
     {
-        foreach (JsonPropertyInfo property in s_batchInfo.Properties)
+        foreach (JsonPropertyInfo property in typeInfo.Properties)
         {
             if (string.Equals(property.Name, memberName, StringComparison.OrdinalIgnoreCase))
             {
@@ -168,6 +177,18 @@ internal sealed class RateLimitBatchResult : IResult, IStatusCodeHttpResult
             }
         }
 
-        throw new InvalidOperationException($"{nameof(RateLimitBatchResponse)} has no JSON property for {memberName}.");
+        throw new InvalidOperationException($"{typeInfo.Type.Name} has no JSON property for {memberName}.");
+    }
+
+    // prefix + "name" + suffix, or (with two members) prefix + "name1" + middle + "name2" + suffix, as UTF-8.
+    private static byte[] Fragment(string prefix, string member, string suffix, string? secondMember = null, string? secondSuffix = null)
+    {
+        var text = new StringBuilder(prefix).Append('"').Append(PropertyName(s_resultInfo, member).ToString()).Append('"').Append(suffix);
+        if (secondMember is not null)
+        {
+            text.Append('"').Append(PropertyName(s_resultInfo, secondMember).ToString()).Append('"').Append(secondSuffix);
+        }
+
+        return Encoding.UTF8.GetBytes(text.ToString());
     }
 }
