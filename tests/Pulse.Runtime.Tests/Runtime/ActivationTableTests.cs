@@ -92,6 +92,43 @@ public sealed class ActivationTableTests : IAsyncLifetime
     }
 
     [Fact]
+    public void GrainsWhoseHashesCollideAreToldApartByTheirIds()
+    {
+        // The table compares the hash it keeps in a slot before reading the activation; equal hashes
+        // must still be settled by the full grain id. Birthday search: two of a few hundred thousand keys share one.
+        var seen = new Dictionary<uint, string>();
+        (string first, string second) = (string.Empty, string.Empty);
+        for (int i = 0; first.Length == 0; i++)
+        {
+            string key = $"collide{i}";
+            uint hash = GrainId.Create(_class.GrainType.Value, key).UniformHash;
+            if (!seen.TryAdd(hash, key))
+            {
+                (first, second) = (seen[hash], key);
+            }
+        }
+
+        var table = new ActivationTable();
+        GrainActivation one = NewActivation(first);
+        GrainActivation other = NewActivation(second);
+        Assert.Equal(one.GrainId.UniformHash, other.GrainId.UniformHash);
+        Assert.Same(one, table.GetOrAdd(one));
+        Assert.False(table.TryGetValue(other.GrainId, out _), "a grain with the same hash was found before it was added");
+        Assert.Same(other, table.GetOrAdd(other));
+
+        Assert.True(table.TryGetValue(one.GrainId, out GrainActivation? found));
+        Assert.Same(one, found);
+        Assert.True(table.TryGetValue(other.GrainId, out found));
+        Assert.Same(other, found);
+
+        // The first one's slot becomes a tombstone that the second one's probe chain passes.
+        Assert.True(table.TryRemove(one));
+        Assert.False(table.TryGetValue(one.GrainId, out _));
+        Assert.True(table.TryGetValue(other.GrainId, out found));
+        Assert.Same(other, found);
+    }
+
+    [Fact]
     public async Task LockFreeLookupsNeverMissAStableActivationWhileWritersResizeAndChurn()
     {
         var table = new ActivationTable();
