@@ -20,9 +20,6 @@ internal sealed class ActivationExtras
     /// <summary>Always-interleave requests in flight.</summary>
     public int RunningInterleaved { get; set; }
 
-    /// <summary>Whether the grain asked to deactivate once idle.</summary>
-    public bool DeactivateOnIdle { get; set; }
-
     /// <summary>Whether deactivation has started (it runs once).</summary>
     public bool DeactivationStarted { get; set; }
 

@@ -11,6 +11,13 @@ internal sealed partial class GrainActivation
     // Like the work queue, the oldest item is inline and the queue exists only once two items wait.
     private object? _pendingHead;
     private bool _mailboxPosted;
+    private bool _deactivateOnIdle;
+
+    // Requests waiting in the extras' queues (Pending beyond the inline head, and Interleaved). Every
+    // call checks that nothing waits; with this count it does not load the extras object, which a grain
+    // with persistent state always has (its state participant) and which a random key's call would
+    // otherwise miss the cache on.
+    private int _waitingInExtras;
     private int _running;
     private int _runningWriters;
 
@@ -31,6 +38,7 @@ internal sealed partial class GrainActivation
             if (request.Method.AlwaysInterleave)
             {
                 ((_extras ??= new()).Interleaved ??= new Queue<GrainRequest>()).Enqueue(request);
+                _waitingInExtras++;
             }
             else
             {
@@ -106,28 +114,29 @@ internal sealed partial class GrainActivation
         }
     }
 
-    private bool HasPendingLocked => _pendingHead is not null || _extras?.Pending is { Count: > 0 };
+    private bool HasPendingLocked => _pendingHead is not null || (_waitingInExtras != 0 && _extras!.Pending is { Count: > 0 });
 
     // Always-interleave requests in flight. They neither wait for nor hold up other requests: one that
     // awaits (a long poll, say) must not keep the writes it waits for from starting.
     private int RunningInterleavedLocked => _extras?.RunningInterleaved ?? 0;
 
-    private bool HasInterleavedLocked => _extras?.Interleaved is { Count: > 0 };
+    private bool HasInterleavedLocked => _waitingInExtras != 0 && _extras!.Interleaved is { Count: > 0 };
 
     private void EnqueuePendingLocked(object item)
     {
-        if (_pendingHead is null && _extras?.Pending is not { Count: > 0 })
+        if (!HasPendingLocked)
         {
             _pendingHead = item;
         }
         else
         {
             ((_extras ??= new()).Pending ??= new Queue<object>()).Enqueue(item);
+            _waitingInExtras++;
         }
     }
 
     private object? PeekPendingLocked() =>
-        _pendingHead ?? (_extras?.Pending is { } pending && pending.TryPeek(out object? head) ? head : null);
+        _pendingHead ?? (_waitingInExtras != 0 && _extras!.Pending is { } pending && pending.TryPeek(out object? head) ? head : null);
 
     private void DequeuePendingLocked()
     {
@@ -138,6 +147,7 @@ internal sealed partial class GrainActivation
         else
         {
             _extras!.Pending!.Dequeue();
+            _waitingInExtras--;
         }
     }
 
@@ -182,9 +192,10 @@ internal sealed partial class GrainActivation
         }
 
         object? item;
-        if (_extras?.Interleaved is { Count: > 0 } interleaved)
+        if (HasInterleavedLocked)
         {
-            item = interleaved.Dequeue();
+            item = _extras!.Interleaved!.Dequeue();
+            _waitingInExtras--;
             MarkRunningLocked(item);
             return item;
         }
@@ -336,7 +347,7 @@ internal sealed partial class GrainActivation
                 _lastActiveMilliseconds = Catalog.ActivityClockMilliseconds;
             }
 
-            deactivate = _running == 0 && (_state == ActivationState.Deactivating || (_extras is { DeactivateOnIdle: true } && _state == ActivationState.Valid));
+            deactivate = _running == 0 && (_state == ActivationState.Deactivating || (_deactivateOnIdle && _state == ActivationState.Valid));
             if (!deactivate)
             {
                 // Taking the next item under the same lock saves a second round trip through it per request.
@@ -363,7 +374,7 @@ internal sealed partial class GrainActivation
         bool now;
         lock (this)
         {
-            (_extras ??= new()).DeactivateOnIdle = true;
+            _deactivateOnIdle = true;
             now = _state == ActivationState.Valid && _running == 0;
         }
 
@@ -402,6 +413,7 @@ internal sealed partial class GrainActivation
             pending.Clear();
         }
 
+        _waitingInExtras = 0;
         return requests;
     }
 }
