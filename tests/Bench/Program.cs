@@ -57,7 +57,7 @@ switch (scenario)
         break;
     case "limiter-calls":
         int[] activationCounts = args.Length > 2 && int.TryParse(args[2], out int activations) && activations > 0 ? [activations] : [10_000, 100_000];
-        await LimiterCallsScenario.RunAsync(activationCounts, rounds: Math.Max(5, (int)duration.TotalSeconds * 2));
+        await LimiterCallsScenario.RunAsync(activationCounts, duration);
         break;
     case "activation-memory":
         await ActivationMemoryScenario.RunAsync(count: 100_000);
@@ -74,7 +74,7 @@ switch (scenario)
         break;
     case "all":
         await LocalCallsScenario.RunAsync(duration, grainCount: 10_000);
-        await LimiterCallsScenario.RunAsync([10_000, 100_000], rounds: Math.Max(5, (int)duration.TotalSeconds * 2));
+        await LimiterCallsScenario.RunAsync([10_000, 100_000], duration);
         await TransportScenario.RunAsync(duration);
         await ClientCallsScenario.RunAsync(duration, grainCount: 10_000);
         await SplitClientCallsScenario.RunAsync(duration);

@@ -26,8 +26,11 @@ internal static class LimiterCallsScenario
     private const int ChecksPerRound = 200_000;
 
     /// <summary>Measures each activation count on a fresh silo; prints the median and best ns per check.</summary>
-    public static async Task RunAsync(int[] keyCounts, int rounds)
+    /// <param name="keyCounts">How many limiter activations each measurement has.</param>
+    /// <param name="duration">The scenario's time setting: two rounds a second, at least five.</param>
+    public static async Task RunAsync(int[] keyCounts, TimeSpan duration)
     {
+        int rounds = Math.Max(5, (int)duration.TotalSeconds * 2);
         Console.WriteLine($"limiter-calls: one caller thread, checks in shuffled order; ns per check over {rounds} rounds of {ChecksPerRound:N0} checks");
         Console.WriteLine("activations    median ns     best ns   B/check");
 
@@ -66,7 +69,7 @@ internal static class LimiterCallsScenario
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         int passes = Math.Max(1, ChecksPerRound / keyCount);
         var perRound = new double[rounds];
-        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        long allocatedBefore = GC.GetTotalAllocatedBytes();
         for (int round = 0; round < rounds; round++)
         {
             long started = Stopwatch.GetTimestamp();
@@ -78,8 +81,7 @@ internal static class LimiterCallsScenario
             perRound[round] = Stopwatch.GetElapsedTime(started).TotalNanoseconds / ((long)keyCount * passes);
         }
 
-        // The rounds run on this thread (checks complete on the caller's thread), so its allocations are theirs.
-        double bytesPerCheck = (GC.GetAllocatedBytesForCurrentThread() - allocatedBefore) / ((double)keyCount * passes * rounds);
+        double bytesPerCheck = (GC.GetTotalAllocatedBytes() - allocatedBefore) / ((double)keyCount * passes * rounds);
         Array.Sort(perRound);
         return (perRound, bytesPerCheck);
     }
