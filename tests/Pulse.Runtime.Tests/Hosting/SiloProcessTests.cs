@@ -155,8 +155,10 @@ public sealed class SiloProcessTests : IDisposable
                 {
                     return await http.GetAsync(url);
                 }
-                catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+                catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException && DateTime.UtcNow < deadline)
                 {
+                    // Refused, or accepted but not answered within the client's timeout: a host still starting
+                    // on a loaded machine does both.
                     await Task.Delay(100);
                 }
             }
