@@ -1,5 +1,7 @@
+using System.Buffers;
 using Pulse.GrainInterfaces.RateLimiting;
 using Pulse.Runtime;
+using Pulse.Runtime.Invocation;
 
 namespace Pulse.Gateway.Api.RateLimiting;
 
@@ -92,28 +94,42 @@ public sealed class RateLimitService(IGrainFactory grains, RateLimitStatsCollect
 
     private async Task CheckDistinctAsync(string tenantId, IReadOnlyList<ResolvedRateLimitCheck> checks, RateLimitCheckResult[] results)
     {
-        // Local limiters usually answer within the call; only the others are kept to wait for, after every
-        // call has been sent, so the batch still takes about one round trip.
-        List<(int Index, Task<RateLimitCheckResult> Call)>? pending = null;
-        for (int i = 0; i < checks.Count; i++)
+        // Local limiters usually answer within the call. The others travel in a bundle: one message per
+        // silo they live on, sent when the bundle closes, so the batch takes about one round trip and a
+        // silo handles one message for all its checks. Only the unanswered calls are kept to wait for.
+        int count = checks.Count;
+        ValueTask<RateLimitCheckResult>[] calls = ArrayPool<ValueTask<RateLimitCheckResult>>.Shared.Rent(count);
+        int[] waiting = ArrayPool<int>.Shared.Rent(count);
+        int waitingCount = 0;
+        try
         {
-            ValueTask<RateLimitCheckResult> call = Limiter(tenantId, checks[i].Key!).CheckAsync(checks[i].Check!);
-            if (call.IsCompletedSuccessfully)
+            using (GrainCallBundle.Begin())
             {
-                results[i] = call.Result;
+                for (int i = 0; i < count; i++)
+                {
+                    ValueTask<RateLimitCheckResult> call = Limiter(tenantId, checks[i].Key!).CheckAsync(checks[i].Check!);
+                    if (call.IsCompletedSuccessfully)
+                    {
+                        results[i] = call.Result;
+                    }
+                    else
+                    {
+                        calls[waitingCount] = call;
+                        waiting[waitingCount++] = i;
+                    }
+                }
             }
-            else
+
+            for (int j = 0; j < waitingCount; j++)
             {
-                (pending ??= []).Add((i, call.AsTask()));
+                results[waiting[j]] = await calls[j].ConfigureAwait(false);
             }
         }
-
-        if (pending is not null)
+        finally
         {
-            foreach ((int index, Task<RateLimitCheckResult> call) in pending)
-            {
-                results[index] = await call.ConfigureAwait(false);
-            }
+            // Cleared: the calls reference their bundles, which the pool should not keep alive.
+            ArrayPool<ValueTask<RateLimitCheckResult>>.Shared.Return(calls, clearArray: true);
+            ArrayPool<int>.Shared.Return(waiting);
         }
     }
 
@@ -134,26 +150,30 @@ public sealed class RateLimitService(IGrainFactory grains, RateLimitStatsCollect
 
         var singles = new List<(int Index, ValueTask<RateLimitCheckResult> Call)>(groups.Count);
         var multiples = new List<(List<int> Indices, ValueTask<RateLimitCheckResult[]> Call)>();
-        foreach ((string key, List<int> indices) in groups)
+        using (GrainCallBundle.Begin())
         {
-            IRateLimiterGrain limiter = Limiter(tenantId, key);
-            if (indices.Count == 1)
+            foreach ((string key, List<int> indices) in groups)
             {
-                singles.Add((indices[0], limiter.CheckAsync(checks[indices[0]].Check!)));
-            }
-            else
-            {
-                var many = new RateLimitCheck[indices.Count];
-                for (int j = 0; j < many.Length; j++)
+                IRateLimiterGrain limiter = Limiter(tenantId, key);
+                if (indices.Count == 1)
                 {
-                    many[j] = checks[indices[j]].Check!;
+                    singles.Add((indices[0], limiter.CheckAsync(checks[indices[0]].Check!)));
                 }
+                else
+                {
+                    var many = new RateLimitCheck[indices.Count];
+                    for (int j = 0; j < many.Length; j++)
+                    {
+                        many[j] = checks[indices[j]].Check!;
+                    }
 
-                multiples.Add((indices, limiter.CheckManyAsync(many)));
+                    multiples.Add((indices, limiter.CheckManyAsync(many)));
+                }
             }
         }
 
-        // Every call is already in flight; awaiting them one after another just collects the answers.
+        // Every call is already in flight (the bundle sent the remote ones when it closed); awaiting them
+        // one after another just collects the answers.
         foreach ((int index, ValueTask<RateLimitCheckResult> call) in singles)
         {
             results[index] = await call.ConfigureAwait(false);

@@ -47,5 +47,8 @@ public sealed class GrainMethodDescriptor
     /// <summary>Whether the call may be retried.</summary>
     public bool Idempotent => (Options & InvokeMethodOptions.Idempotent) != 0;
 
+    /// <summary>Whether calls may travel in a <c>GrainCallBundle</c>: they expect a result in a <see cref="ValueTask{TResult}"/>.</summary>
+    public bool Bundleable => (Options & (InvokeMethodOptions.OneWay | InvokeMethodOptions.ReturnsTask)) == 0;
+
     public override string ToString() => FullName;
 }

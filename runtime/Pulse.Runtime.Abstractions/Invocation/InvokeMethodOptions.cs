@@ -18,4 +18,11 @@ public enum InvokeMethodOptions : byte
 
     /// <summary><see cref="IdempotentAttribute"/>.</summary>
     Idempotent = 8,
+
+    /// <summary>
+    /// The method returns <see cref="Task"/> or <see cref="Task{TResult}"/>. Its proxy makes the task at
+    /// once, and making it sends an open <c>GrainCallBundle</c> part, so such calls are not
+    /// bundled. Set by the source generator; not sent on the wire.
+    /// </summary>
+    ReturnsTask = 16,
 }

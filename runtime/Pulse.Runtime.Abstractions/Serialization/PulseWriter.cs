@@ -27,6 +27,9 @@ public sealed class PulseWriter : IDisposable
     /// <summary>The bytes written so far.</summary>
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _position);
 
+    /// <summary>The size of the buffer written into, which grows to the largest payload written since it was made.</summary>
+    public int Capacity => _buffer.Length;
+
     /// <summary>The bytes written so far (valid until the next write or reset).</summary>
     public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _position);
 

@@ -14,6 +14,7 @@ internal static class InterfaceModelBuilder
     private const int AlwaysInterleaveOption = 2;
     private const int OneWayOption = 4;
     private const int IdempotentOption = 8;
+    private const int ReturnsTaskOption = 16;
 
     public static InterfaceModel Build(INamedTypeSymbol symbol, CancellationToken cancellationToken)
     {
@@ -130,6 +131,11 @@ internal static class InterfaceModelBuilder
         {
             diagnostics.Add(Diagnostic(DiagnosticDescriptors.OneWayWithResult, location, methodDisplay, method.ReturnType.ToDisplayString()));
             valid = false;
+        }
+
+        if (kind is ReturnKind.Task or ReturnKind.TaskOfT)
+        {
+            options |= ReturnsTaskOption;
         }
 
         List<ParameterModel> parameters = new();

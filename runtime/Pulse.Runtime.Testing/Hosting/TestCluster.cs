@@ -88,8 +88,11 @@ public sealed class TestCluster : IAsyncDisposable
         return started;
     }
 
-    /// <summary>Starts a cluster client (what the gateway uses) that routes calls to the owning silos over their client ports.</summary>
-    public async Task<TestClusterClient> CreateClientAsync()
+    /// <summary>
+    /// Starts a cluster client (what the gateway uses) that routes calls to the owning silos over their
+    /// client ports; <paramref name="configureServices"/> can change its options.
+    /// </summary>
+    public async Task<TestClusterClient> CreateClientAsync(Action<IServiceCollection>? configureServices = null)
     {
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -97,6 +100,7 @@ public sealed class TestCluster : IAsyncDisposable
         builder.Services.Configure<Configuration.ClusterOptions>(options => options.ClusterId = "test");
         builder.Services.UseInMemoryMembership(MembershipTable);
         builder.Services.AddPulseClient();
+        configureServices?.Invoke(builder.Services);
         IHost host = builder.Build();
         await host.StartAsync();
         var client = new TestClusterClient(host);
@@ -168,6 +172,9 @@ public sealed class TestClusterSilo : IAsyncDisposable
 
     /// <summary>Activations hosted here.</summary>
     public int ActivationCount => _silo.ActivationCount;
+
+    /// <summary>How many call bundles this silo has received from other nodes.</summary>
+    public long BundlesReceived => _silo.Cluster?.Router?.BundlesReceived ?? 0;
 
     /// <summary>Whether the grain currently has an activation on this silo.</summary>
     public bool IsActive(GrainId grainId) => _host.Services.GetRequiredService<Catalog.ActivationCatalog>().TryGetActivation(grainId, out _);

@@ -75,7 +75,10 @@ public sealed partial class ClusterClient : IHostedService, IAsyncDisposable
             _services.GetService<INetworkFaults>() ?? NoNetworkFaults.Instance,
             timeProvider,
             ClientEndpointOf);
-        var router = new MessageRouter(default, catalog: null, _placement, pendingCalls, _handler, _watcher, GrainFactory, loggerFactory.CreateLogger<MessageRouter>());
+        var router = new MessageRouter(default, catalog: null, _placement, pendingCalls, _handler, _watcher, GrainFactory, loggerFactory.CreateLogger<MessageRouter>())
+        {
+            MaxFrameBytes = networking.MaxFrameBytes,
+        };
         _handler.Bind(router, _connections);
         _watcher.ViewChanged += view => _handler.OnViewChanged(view, default, listener: null);
         _placement.Attach(_watcher);

@@ -64,6 +64,9 @@ internal sealed partial class SiloCluster : ISiloProber, IMembershipGossip, ISil
     /// <summary>The membership view and ring this silo routes by.</summary>
     internal PlacementService Placement => _placement;
 
+    /// <summary>The router, once the silo has started.</summary>
+    internal MessageRouter? Router => _router;
+
     /// <summary>The membership agent (after start).</summary>
     internal MembershipAgent Agent => _agent ?? throw new InvalidOperationException("The silo has not joined a cluster.");
 
@@ -97,7 +100,10 @@ internal sealed partial class SiloCluster : ISiloProber, IMembershipGossip, ISil
             _timeProvider,
             _loggerFactory.CreateLogger<MembershipAgent>());
         _router = new MessageRouter(
-            LocalSilo, _catalog, _placement, _pendingCalls, _handler, _agent, _services.GetRequiredService<IGrainFactory>(), _loggerFactory.CreateLogger<MessageRouter>());
+            LocalSilo, _catalog, _placement, _pendingCalls, _handler, _agent, _services.GetRequiredService<IGrainFactory>(), _loggerFactory.CreateLogger<MessageRouter>())
+        {
+            MaxFrameBytes = _networking.MaxFrameBytes,
+        };
         _handler.Bind(_router, _connections);
         _router.Pongs += OnPong;
         _placement.RingChanged += OnRingChanged;

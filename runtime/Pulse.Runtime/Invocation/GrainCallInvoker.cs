@@ -68,6 +68,17 @@ internal sealed class GrainCallInvoker : IGrainCallInvoker
             return completion;
         }
 
+        // Void calls are not bundled: their ValueTask would wrap a task, and making that task sends the bundle.
+        if (typeof(TResult) != typeof(NoResult)
+            && request.Method.Bundleable
+            && GrainCallBundleScope.Current is { } bundle
+            && !request.CancellationToken.CanBeCanceled
+            && Dispatcher is IGrainCallBundler bundler
+            && bundler.TryBundle(target.GrainId, request, bundle, out answer))
+        {
+            return null;
+        }
+
         completion = NewCompletion(target, request);
         request.Completion = completion;
         Track(completion, request.CancellationToken);

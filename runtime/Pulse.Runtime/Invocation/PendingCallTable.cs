@@ -36,6 +36,9 @@ internal sealed class PendingCallTable : IDisposable
 
     public TimeSpan ResponseTimeout => _responseTimeout;
 
+    /// <summary>The clock deadlines are measured with.</summary>
+    public TimeProvider TimeProvider => _timeProvider;
+
     public int Count
     {
         get

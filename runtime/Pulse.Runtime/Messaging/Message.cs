@@ -2,7 +2,7 @@ using Pulse.Runtime.Invocation;
 
 namespace Pulse.Runtime.Messaging;
 
-/// <summary>What a message is. Values 4 to 15 are reserved for future kinds; readers reject any kind they do not know.</summary>
+/// <summary>What a message is. Values 8 to 15 are reserved for future kinds; readers reject any kind they do not know.</summary>
 public enum MessageKind : byte
 {
     /// <summary>A call that expects a <see cref="Response"/> with the same correlation id.</summary>
@@ -25,6 +25,13 @@ public enum MessageKind : byte
 
     /// <summary>A hint that the membership table changed: the receiver refreshes its view now. No response.</summary>
     MembershipChanged = 6,
+
+    /// <summary>
+    /// Calls of one method on many grains that the sender believes the receiver owns (see
+    /// <see cref="BundleBody"/>), answered by one <see cref="Response"/> with the same correlation id
+    /// that holds an outcome per call.
+    /// </summary>
+    BundleRequest = 7,
 }
 
 /// <summary>Call semantics carried with a request, taken from the method's attributes.</summary>
@@ -118,8 +125,14 @@ public sealed class Message
     /// </summary>
     public ReadOnlyMemory<byte> Body { get; set; }
 
+    /// <summary>
+    /// A response that answers part of a bundle, with more to follow; not sent on the wire. A connection
+    /// counts only a request's last response as its answer.
+    /// </summary>
+    internal bool Partial { get; set; }
+
     /// <summary>Whether the sender waits for a response.</summary>
-    public bool ExpectsResponse => Kind == MessageKind.Request;
+    public bool ExpectsResponse => Kind is MessageKind.Request or MessageKind.BundleRequest;
 
     /// <summary>
     /// Creates a request (or one-way) message for <paramref name="request"/> with its arguments

@@ -39,7 +39,7 @@ public static class RequestBody
     internal static void ReleaseIfLarge(ref PulseWriter? writer)
     {
         const int MaxRetainedBytes = 64 * 1024;
-        if (writer is { Position: > MaxRetainedBytes })
+        if (writer is { Capacity: > MaxRetainedBytes })
         {
             writer.Dispose();
             writer = null;

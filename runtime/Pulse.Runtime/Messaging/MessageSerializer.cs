@@ -56,7 +56,7 @@ public static class MessageSerializer
     /// <summary>Longest grain key accepted in a header, in UTF-8 bytes (<see cref="GrainId.MaxKeyLength"/> characters of up to three bytes).</summary>
     public const int MaxGrainKeyBytes = GrainId.MaxKeyLength * 3;
 
-    private const MessageKind MaxKind = MessageKind.MembershipChanged;
+    private const MessageKind MaxKind = MessageKind.BundleRequest;
     private const ResponseStatus MaxStatus = ResponseStatus.Cancelled;
 
     [ThreadStatic]
@@ -260,6 +260,11 @@ public static class MessageSerializer
             ThrowFormat("A cancel message lacks its target grain.");
         }
 
+        if (message.Kind == MessageKind.BundleRequest && message.InterfaceType.IsDefault)
+        {
+            ThrowFormat("A bundle request lacks its interface type.");
+        }
+
         return message;
     }
 
@@ -370,6 +375,11 @@ public static class MessageSerializer
         if (message.Kind == MessageKind.Cancel && message.Target.IsDefault)
         {
             throw new ArgumentException("A cancel message needs a target grain.", nameof(message));
+        }
+
+        if (message.Kind == MessageKind.BundleRequest && message.InterfaceType.IsDefault)
+        {
+            throw new ArgumentException("A bundle request needs an interface type.", nameof(message));
         }
 
         // Aliases and keys longer than the reader accepts would make the receiver drop the connection.

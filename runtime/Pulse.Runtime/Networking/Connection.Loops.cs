@@ -91,7 +91,7 @@ public sealed partial class Connection
             return;
         }
 
-        if (message.Kind == MessageKind.Request)
+        if (message.ExpectsResponse)
         {
             // Only this loop writes it; the write loop reads it.
             Volatile.Write(ref _requestsReceived, _requestsReceived + 1);
@@ -152,7 +152,7 @@ public sealed partial class Connection
     {
         while (queue.TryRead(out Message? message))
         {
-            if (message.Kind == MessageKind.Response)
+            if (message.Kind == MessageKind.Response && !message.Partial)
             {
                 _repliesWritten++;
             }

@@ -49,3 +49,13 @@ internal interface IGrainRequestDispatcher
     /// </summary>
     bool TryRunOnCallerThread(GrainId grainId, GrainRequest request);
 }
+
+/// <summary>A dispatcher that can send calls to other silos in bundles (see <see cref="GrainCallBundle"/>).</summary>
+internal interface IGrainCallBundler
+{
+    /// <summary>
+    /// Adds the call to <paramref name="bundle"/> when its grain is on another silo; false (nothing done)
+    /// when it is local or has no owner, and the caller sends it as usual.
+    /// </summary>
+    bool TryBundle<TResult>(GrainId grainId, GrainRequest<TResult> request, GrainCallBundleScope bundle, out ValueTask<TResult> call);
+}

@@ -1,6 +1,7 @@
 using Pulse.Runtime.Invocation;
 using Pulse.Runtime.Membership;
 using Pulse.Runtime.Messaging;
+using Pulse.Runtime.Serialization;
 
 namespace Pulse.Runtime.Routing;
 
@@ -14,6 +15,9 @@ internal sealed partial class MessageRouter
             case MessageKind.Request:
             case MessageKind.OneWay:
                 OnRequest(message, origin);
+                break;
+            case MessageKind.BundleRequest:
+                OnBundle(message, origin);
                 break;
             case MessageKind.Response:
                 if (PendingCalls.TryGet(message.CorrelationId, out IPendingCall pending) && pending is IRemotePendingCall remote)
@@ -87,6 +91,99 @@ internal sealed partial class MessageRouter
         _catalog.Dispatch(message.Target, request);
     }
 
+    /// <summary>Bundles received from other nodes; for tests and diagnostics.</summary>
+    public long BundlesReceived => Volatile.Read(ref _bundlesReceived);
+
+    private long _bundlesReceived;
+
+    /// <summary>
+    /// Runs each call of a bundle as a request of its own. A call whose grain this silo does not own is
+    /// not forwarded: it is answered Retry and its sender routes that call again alone.
+    /// </summary>
+    private void OnBundle(Message message, IReplyChannel origin)
+    {
+        Volatile.Write(ref _lastInboundRequestTicks, Environment.TickCount64);
+        Interlocked.Increment(ref _bundlesReceived);
+        if (_catalog is null || _catalog.IsStopping)
+        {
+            Answer(message, origin, ResponseStatus.Retry);
+            return;
+        }
+
+        if (!GeneratedCodeRegistry.TryGetGrainInterface(message.InterfaceType, out GrainInterfaceDescriptor descriptor)
+            || descriptor.CreateRequest(message.MethodId) is null)
+        {
+            AnswerException(message, origin, new GrainTypeNotFoundException(
+                $"This silo does not know method {message.MethodId} of grain type '{message.InterfaceType}' (different versions of the grain interface?)."));
+            return;
+        }
+
+        var reader = new PulseReader(message.Body);
+        int count;
+        try
+        {
+            count = BundleBody.ReadCount(reader);
+        }
+        catch (PulseSerializationException exception)
+        {
+            AnswerException(message, origin, exception);
+            return;
+        }
+
+        // Read first: once every call is answered the message has become the response.
+        var timeToLive = TimeSpan.FromMilliseconds(message.TimeToLiveMilliseconds);
+        var bundle = new InboundBundle(origin, message, count, BundleResponseChunkBytes);
+        for (int i = 0; i < count; i++)
+        {
+            GrainId target;
+            ReadOnlyMemory<byte> arguments;
+            try
+            {
+                target = BundleBody.ReadCall(reader, out arguments);
+            }
+            catch (Exception exception)
+            {
+                // Where the next call starts is unknown: this one and the rest fail.
+                for (int j = i; j < count; j++)
+                {
+                    bundle.Fail(j, exception);
+                }
+
+                return;
+            }
+
+            if (_placement.TryGetOwner(target, out SiloAddress owner) && owner != LocalSilo)
+            {
+                bundle.NotOwned(i);
+                continue;
+            }
+
+            GrainRequest request = descriptor.CreateRequest(message.MethodId)!;
+            try
+            {
+                RequestBody.Read(arguments, request, GrainFactory);
+            }
+            catch (Exception exception)
+            {
+                bundle.Fail(i, exception);
+                continue;
+            }
+
+            bundle.Attach(request, i);
+            try
+            {
+                _catalog.Dispatch(target, request);
+            }
+            catch (Exception exception)
+            {
+                // A bug, not the peer's fault; through the request's own completion, which answers at most once.
+                request.Fail(exception);
+            }
+        }
+
+        bundle.AnswerFinishedEarly(timeToLive, PendingCalls.TimeProvider);
+    }
+
     private void Forward(Message message, IReplyChannel origin, SiloAddress owner)
     {
         if (message.ForwardCount >= MaxForwardCount)
@@ -122,7 +219,7 @@ internal sealed partial class MessageRouter
 
     private static void Answer(Message message, IReplyChannel origin, ResponseStatus status)
     {
-        if (message.Kind == MessageKind.Request)
+        if (message.ExpectsResponse)
         {
             origin.Reply(message.CreateResponse(status, ReadOnlyMemory<byte>.Empty));
         }
@@ -130,7 +227,7 @@ internal sealed partial class MessageRouter
 
     private static void AnswerException(Message message, IReplyChannel origin, Exception exception)
     {
-        if (message.Kind == MessageKind.Request)
+        if (message.ExpectsResponse)
         {
             origin.Reply(message.CreateResponse(ResponseStatus.Exception, ResponseBody.SerializeException(exception)));
         }

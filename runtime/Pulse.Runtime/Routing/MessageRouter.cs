@@ -13,7 +13,7 @@ namespace Pulse.Runtime.Routing;
 /// not own (the sender's view was stale) are forwarded at most <see cref="MaxForwardCount"/> times and
 /// then answered with Retry, so the sender refreshes its view and routes again.
 /// </summary>
-internal sealed partial class MessageRouter : IGrainRequestDispatcher, IGrainRequestVisitor<bool, MessageRouter.RouteState>
+internal sealed partial class MessageRouter : IGrainRequestDispatcher, IGrainCallBundler, IGrainRequestVisitor<bool, MessageRouter.RouteState>
 {
     /// <summary>How often a message may be forwarded between silos before the sender is told to retry.</summary>
     public const int MaxForwardCount = 2;
@@ -54,6 +54,18 @@ internal sealed partial class MessageRouter : IGrainRequestDispatcher, IGrainReq
 
     public IGrainFactory GrainFactory { get; }
 
+    /// <summary>
+    /// The largest frame this node's connections write (<see cref="Configuration.NetworkingOptions.MaxFrameBytes"/>):
+    /// bundles stay well under it, a request at half and each response at a quarter.
+    /// </summary>
+    public int MaxFrameBytes { get; set; } = MessageSerializer.DefaultMaxFrameBytes;
+
+    /// <summary>Largest request body a bundle is sent with; beyond it, its calls go one message each.</summary>
+    internal int MaxBundleRequestBytes => Math.Min(BundleBody.MaxRequestBytes, MaxFrameBytes / 2);
+
+    /// <summary>About how many bytes of outcomes one response to a bundle holds.</summary>
+    internal int BundleResponseChunkBytes => Math.Min(BundleBody.ResponseChunkBytes, MaxFrameBytes / 4);
+
     /// <inheritdoc />
     public void Dispatch(GrainId grainId, GrainRequest request) => Route(grainId, request, attempt: 0);
 
@@ -62,6 +74,73 @@ internal sealed partial class MessageRouter : IGrainRequestDispatcher, IGrainReq
         _catalog is not null
         && _placement.TryGetOwner(grainId, out SiloAddress owner) && owner == LocalSilo
         && _catalog.TryRunOnCallerThread(grainId, request);
+
+    /// <inheritdoc />
+    public bool TryBundle<TResult>(GrainId grainId, GrainRequest<TResult> request, GrainCallBundleScope bundle, out ValueTask<TResult> call)
+    {
+        if (!_placement.TryGetOwner(grainId, out SiloAddress owner) || owner == LocalSilo)
+        {
+            call = default;
+            return false;
+        }
+
+        if (bundle.FindOpenPart(this, owner, request.Method) is OutboundBundle<TResult> open && open.TryAdd(grainId, request, out call))
+        {
+            return true;
+        }
+
+        var part = new OutboundBundle<TResult>(this, owner, request.Method);
+        bundle.AddPart(part);
+        return part.TryAdd(grainId, request, out call);
+    }
+
+    /// <summary>Sends a bundle; a failure to hand it over reaches <paramref name="bundle"/>.</summary>
+    internal void SendBundle(SiloAddress target, Message message, IRemotePendingCall bundle) => _ = SendAsync(target, message, bundle);
+
+    /// <summary>Routes a request whose completion is attached and tracked, as a first attempt.</summary>
+    internal void RouteAlone(GrainId grainId, GrainRequest request) => Route(grainId, request, attempt: 0);
+
+    /// <summary>
+    /// Routes requests (completions attached and tracked) that did not reach their owners in a bundle,
+    /// each on its own: after a refresh of the view, those it gives to a silo other than
+    /// <paramref name="unreachable"/>; the others after further refreshes, until the view drops that silo
+    /// or the response timeout passes. One loop for the whole group, where single calls poll each.
+    /// </summary>
+    internal void RetryMany(List<(GrainId Target, GrainRequest Request)> calls, string reason, SiloAddress unreachable)
+    {
+        RoutingLog.Retrying(_logger, calls[0].Request.Method.FullName, calls[0].Target, 1, reason);
+        _ = RetryManyAfterRefreshAsync(calls, unreachable);
+    }
+
+    private async Task RetryManyAfterRefreshAsync(List<(GrainId Target, GrainRequest Request)> calls, SiloAddress unreachable)
+    {
+        long deadline = Environment.TickCount64 + (long)PendingCalls.ResponseTimeout.TotalMilliseconds;
+        while (true)
+        {
+            await RefreshQuietlyAsync().ConfigureAwait(false);
+            bool last = Environment.TickCount64 >= deadline;
+            List<(GrainId Target, GrainRequest Request)>? waiting = null;
+            foreach ((GrainId target, GrainRequest request) in calls)
+            {
+                if (!last && !unreachable.IsDefault && _placement.TryGetOwner(target, out SiloAddress owner) && owner == unreachable)
+                {
+                    (waiting ??= []).Add((target, request));
+                }
+                else
+                {
+                    Route(target, request, attempt: 1);
+                }
+            }
+
+            if (waiting is null)
+            {
+                return;
+            }
+
+            calls = waiting;
+            await Task.Delay(RetryPollInterval).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>
     /// Routes a request that failed to reach its owner, after refreshing the membership view. When

@@ -48,7 +48,8 @@ internal sealed class RoutingConnectionHandler : IMessageHandler, IClusterTransp
 
     public void OnSendFailed(Message message, Connection connection, Exception error)
     {
-        if (_pendingCalls.TryGet(message.CorrelationId, out IPendingCall pending) && pending is IRemotePendingCall remote)
+        // A response's correlation id is the peer's, not one of this node's calls.
+        if (message.Kind != MessageKind.Response && _pendingCalls.TryGet(message.CorrelationId, out IPendingCall pending) && pending is IRemotePendingCall remote)
         {
             remote.OnDeliveryFailed(error, delivered: (error as ConnectionClosedException)?.MayHaveBeenSent ?? false);
         }

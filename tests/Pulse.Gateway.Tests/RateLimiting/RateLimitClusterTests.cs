@@ -50,4 +50,32 @@ public sealed class RateLimitClusterTests
         JsonElement other = await Api.ReadJsonAsync(await b.PostAsync("/api/v1/ratelimit/check-batch", Api.Json($$"""{"checks":[{{checks}}]}""")));
         Assert.Equal(600, other.GetProperty("results").EnumerateArray().Count(r => r.GetProperty("allowed").GetBoolean()));
     }
+
+    [Fact]
+    public async Task ABatchOfDistinctKeysTravelsInOneBundlePerSiloAndEachCheckKeepsItsAnswer()
+    {
+        await using RateLimitGateway gateway = await RateLimitGateway.StartClusterAsync(3);
+        (_, string apiKey) = await gateway.CreateTenantAsync();
+        using HttpClient client = gateway.CreateClient(apiKey);
+
+        // 200 distinct keys, fewer than one bundle holds: one message per silo. Limits alternate 1 and 2.
+        string checks = string.Join(",", Enumerable.Range(0, 200).Select(i => $$"""{"key":"d{{i}}","limit":{{1 + (i % 2)}},"windowMs":3600000}"""));
+        string body = $$"""{"checks":[{{checks}}]}""";
+        JsonElement first = await Api.ReadJsonAsync(await client.PostAsync("/api/v1/ratelimit/check-batch", Api.Json(body)));
+        long bundles = gateway.Cluster!.Silos.Sum(silo => silo.BundlesReceived);
+        JsonElement second = await Api.ReadJsonAsync(await client.PostAsync("/api/v1/ratelimit/check-batch", Api.Json(body)));
+
+        Assert.Equal(3, bundles);
+        Assert.Equal(6, gateway.Cluster.Silos.Sum(silo => silo.BundlesReceived));
+        JsonElement[] before = first.GetProperty("results").EnumerateArray().ToArray();
+        JsonElement[] after = second.GetProperty("results").EnumerateArray().ToArray();
+        Assert.Equal(200, before.Length);
+        for (int i = 0; i < 200; i++)
+        {
+            Assert.True(before[i].GetProperty("allowed").GetBoolean());
+            Assert.Equal(1 + (i % 2), before[i].GetProperty("limit").GetInt64());
+            Assert.Equal(i % 2, before[i].GetProperty("remaining").GetInt64());
+            Assert.Equal(i % 2 == 1, after[i].GetProperty("allowed").GetBoolean());
+        }
+    }
 }

@@ -49,6 +49,8 @@ public sealed class RateLimitGateway : IAsyncDisposable
         gateway._cluster = await TestCluster.StartAsync(silos, silo => silo.AddGrainAssembly(typeof(Pulse.Grains.GrainsAssembly).Assembly).AddMemoryGrainStorage(store: store));
         await gateway._cluster.WaitForStableViewAsync();
         gateway._client = await gateway._cluster.CreateClientAsync();
+        TestClusterClient client = gateway._client;
+        await TestSilo.WaitUntilAsync(() => client.Client.ActiveSilos.Count == silos, $"the gateway's client sees {silos} silos");
         await gateway.StartApiAsync(gateway._client.GrainFactory);
         return gateway;
     }

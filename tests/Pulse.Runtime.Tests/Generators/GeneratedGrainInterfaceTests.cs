@@ -59,10 +59,19 @@ public sealed class GeneratedGrainInterfaceTests
     [Fact]
     public void MethodAttributesBecomeInvokeOptions()
     {
-        Assert.Equal(InvokeMethodOptions.ReadOnly | InvokeMethodOptions.AlwaysInterleave, Method<ICounterGrain>("GetAsync").Options);
-        Assert.Equal(InvokeMethodOptions.OneWay, Method<ICounterGrain>("NotifyAsync").Options);
-        Assert.Equal(InvokeMethodOptions.Idempotent, Method<ICounterGrain>("AppendAsync").Options);
-        Assert.Equal(InvokeMethodOptions.None, Method<ICounterGrain>("AddAsync").Options);
+        Assert.Equal(InvokeMethodOptions.ReadOnly | InvokeMethodOptions.AlwaysInterleave | InvokeMethodOptions.ReturnsTask, Method<ICounterGrain>("GetAsync").Options);
+        Assert.Equal(InvokeMethodOptions.OneWay | InvokeMethodOptions.ReturnsTask, Method<ICounterGrain>("NotifyAsync").Options);
+        Assert.Equal(InvokeMethodOptions.Idempotent | InvokeMethodOptions.ReturnsTask, Method<ICounterGrain>("AppendAsync").Options);
+        Assert.Equal(InvokeMethodOptions.ReturnsTask, Method<ICounterGrain>("AddAsync").Options);
+        Assert.Equal(InvokeMethodOptions.None, Method<ICounterGrain>("DescribeAsync").Options);
+    }
+
+    [Fact]
+    public void OnlyMethodsAnsweringInAValueTaskOfAResultMayBeBundled()
+    {
+        Assert.True(Method<ICounterGrain>("DescribeAsync").Bundleable);
+        Assert.False(Method<ICounterGrain>("AddAsync").Bundleable);
+        Assert.False(Method<ICounterGrain>("NotifyAsync").Bundleable);
     }
 
     [Fact]

@@ -137,7 +137,7 @@ public sealed class MessageSerializerTests
     }
 
     [Theory]
-    [InlineData(0, 7)] // kind
+    [InlineData(0, 8)] // kind
     [InlineData(1, 6)] // status
     public void UnknownKindsAndStatusesAreRejected(int headerOffset, byte value)
     {

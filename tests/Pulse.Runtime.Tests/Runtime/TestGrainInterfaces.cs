@@ -57,6 +57,9 @@ public interface ICounterGrain : IGrainWithStringKey
     /// <summary>Changes state and writes it.</summary>
     Task<int> AddAndWriteAsync(int delta);
 
+    /// <summary>Adds one and writes it; returns a <see cref="ValueTask{TResult}"/>, so calls can be bundled.</summary>
+    ValueTask<int> IncrementAsync();
+
     [ReadOnly]
     Task<int> GetAsync();
 
@@ -103,6 +106,25 @@ public interface IBehaviourGrain : IGrainWithStringKey
 
     /// <summary>Same, but not idempotent: it must not be retried.</summary>
     Task<int> FirstAttemptHangsAsync();
+
+    /// <summary><see cref="FirstAttemptHangsIdempotentAsync"/> as a <see cref="ValueTask{TResult}"/>, so calls can be bundled.</summary>
+    [Idempotent]
+    ValueTask<int> FirstAttemptHangsIdempotentBundleableAsync();
+
+    /// <summary><see cref="FirstAttemptHangsAsync"/> as a <see cref="ValueTask{TResult}"/>, so calls can be bundled.</summary>
+    ValueTask<int> FirstAttemptHangsBundleableAsync();
+
+    /// <summary>Appends to a list the grain keeps and returns that same list, which later calls change.</summary>
+    ValueTask<List<int>> AppendAndGetAsync(int value);
+
+    /// <summary>Returns <paramref name="length"/> bytes, each the length modulo 251.</summary>
+    ValueTask<byte[]> FillAsync(int length);
+
+    /// <summary>Returns the length of <paramref name="data"/>.</summary>
+    ValueTask<int> MeasureAsync(byte[] data);
+
+    /// <summary>Returns <paramref name="value"/>, except on a grain whose key starts with "hang": it waits for its gate.</summary>
+    ValueTask<int> EchoOrHangAsync(int value);
 }
 
 [GrainType("test.failing-activation")]

@@ -119,6 +119,13 @@ public sealed class CounterGrain([PersistentState("counter")] IPersistentState<C
         return counter.State.Value;
     }
 
+    public async ValueTask<int> IncrementAsync()
+    {
+        counter.State.Value++;
+        await counter.WriteStateAsync();
+        return counter.State.Value;
+    }
+
     public Task<int> GetAsync() => Task.FromResult(counter.State.Value);
 
     public Task<string?> GetEtagAsync() => Task.FromResult(counter.Etag);
@@ -158,6 +165,7 @@ public sealed class CounterDirectoryGrain : Grain, ICounterDirectoryGrain
 public sealed class BehaviourGrain : Grain, IBehaviourGrain
 {
     private List<int> _stored = [];
+    private readonly List<int> _appended = [];
 
     public Task ThrowAsync(string message) => throw new InvalidOperationException(message);
 
@@ -210,6 +218,35 @@ public sealed class BehaviourGrain : Grain, IBehaviourGrain
     }
 
     public Task<int> FirstAttemptHangsIdempotentAsync() => FirstAttemptHangsAsync();
+
+    public ValueTask<int> FirstAttemptHangsIdempotentBundleableAsync() => new(FirstAttemptHangsAsync());
+
+    public ValueTask<int> FirstAttemptHangsBundleableAsync() => new(FirstAttemptHangsAsync());
+
+    public ValueTask<List<int>> AppendAndGetAsync(int value)
+    {
+        _appended.Add(value);
+        return ValueTask.FromResult(_appended);
+    }
+
+    public ValueTask<byte[]> FillAsync(int length)
+    {
+        byte[] bytes = new byte[length];
+        bytes.AsSpan().Fill((byte)(length % 251));
+        return ValueTask.FromResult(bytes);
+    }
+
+    public ValueTask<int> MeasureAsync(byte[] data) => ValueTask.FromResult(data.Length);
+
+    public async ValueTask<int> EchoOrHangAsync(int value)
+    {
+        if (GetPrimaryKeyString().StartsWith("hang", StringComparison.Ordinal))
+        {
+            await GrainEvents.Gate(GetPrimaryKeyString()).WaitAsync();
+        }
+
+        return value;
+    }
 
     public async Task<int> FirstAttemptHangsAsync()
     {
