@@ -3,7 +3,7 @@ using Pulse.Runtime.Hosting;
 using Pulse.Runtime.Testing;
 
 // Usage: dotnet run -c Release --project tests/Bench -- <scenario> [seconds]
-// Scenarios: local-calls, limiter-calls [seconds] [activations], transport, client-calls, client-calls-split, forwarded-calls, activation-memory,
+// Scenarios: local-calls, limiter-calls [seconds] [activations], transport, client-calls, client-calls-split, forwarded-calls, fan-out-calls, activation-memory,
 // cache-memory [entries], storage-sqlite, storage-postgres, all; and client-latency <calls/s> [seconds] [runs],
 // an open loop at a fixed rate. silo-host and split-client are the two processes client-calls-split starts.
 // As the silo and gateway hosts do, before any socket exists, so the figures are the deployed runtime's.
@@ -55,6 +55,9 @@ switch (scenario)
     case "forwarded-calls":
         await ForwardedCallsScenario.RunAsync(duration, grainCount: 10_000);
         break;
+    case "fan-out-calls":
+        await FanOutCallsScenario.RunAsync(duration, grainCount: 10_000, widths: [100, 1000]);
+        break;
     case "limiter-calls":
         int[] activationCounts = args.Length > 2 && int.TryParse(args[2], out int activations) && activations > 0 ? [activations] : [10_000, 100_000];
         await LimiterCallsScenario.RunAsync(activationCounts, duration);
@@ -79,13 +82,14 @@ switch (scenario)
         await ClientCallsScenario.RunAsync(duration, grainCount: 10_000);
         await SplitClientCallsScenario.RunAsync(duration);
         await ForwardedCallsScenario.RunAsync(duration, grainCount: 10_000);
+        await FanOutCallsScenario.RunAsync(duration, grainCount: 10_000, widths: [100, 1000]);
         await ActivationMemoryScenario.RunAsync(count: 100_000);
         await CacheMemoryScenario.RunAsync(count: 100_000);
         await RunSqliteAsync(duration);
         await RunPostgresAsync(duration);
         break;
     default:
-        Console.Error.WriteLine($"unknown scenario '{scenario}'; use local-calls, limiter-calls, transport, client-calls, client-calls-split, forwarded-calls, activation-memory, cache-memory, storage-sqlite, storage-postgres or all");
+        Console.Error.WriteLine($"unknown scenario '{scenario}'; use local-calls, limiter-calls, transport, client-calls, client-calls-split, forwarded-calls, fan-out-calls, activation-memory, cache-memory, storage-sqlite, storage-postgres or all");
         return 2;
 }
 
