@@ -98,8 +98,8 @@ public sealed class RateLimitService(IGrainFactory grains, RateLimitStatsCollect
         // silo they live on, sent when the bundle closes, so the batch takes about one round trip and a
         // silo handles one message for all its checks. Only the unanswered calls are kept to wait for.
         int count = checks.Count;
-        ValueTask<RateLimitCheckResult>[] calls = ArrayPool<ValueTask<RateLimitCheckResult>>.Shared.Rent(count);
-        int[] waiting = ArrayPool<int>.Shared.Rent(count);
+        ValueTask<RateLimitCheckResult>[]? calls = null;
+        int[]? waiting = null;
         int waitingCount = 0;
         try
         {
@@ -114,6 +114,8 @@ public sealed class RateLimitService(IGrainFactory grains, RateLimitStatsCollect
                     }
                     else
                     {
+                        calls ??= ArrayPool<ValueTask<RateLimitCheckResult>>.Shared.Rent(count);
+                        waiting ??= ArrayPool<int>.Shared.Rent(count);
                         calls[waitingCount] = call;
                         waiting[waitingCount++] = i;
                     }
@@ -122,14 +124,17 @@ public sealed class RateLimitService(IGrainFactory grains, RateLimitStatsCollect
 
             for (int j = 0; j < waitingCount; j++)
             {
-                results[waiting[j]] = await calls[j].ConfigureAwait(false);
+                results[waiting![j]] = await calls![j].ConfigureAwait(false);
             }
         }
         finally
         {
             // Cleared: the calls reference their bundles, which the pool should not keep alive.
-            ArrayPool<ValueTask<RateLimitCheckResult>>.Shared.Return(calls, clearArray: true);
-            ArrayPool<int>.Shared.Return(waiting);
+            if (calls is not null)
+            {
+                ArrayPool<ValueTask<RateLimitCheckResult>>.Shared.Return(calls, clearArray: true);
+                ArrayPool<int>.Shared.Return(waiting!);
+            }
         }
     }
 

@@ -50,7 +50,7 @@ internal sealed class GrainCallBundleScope
     private static GrainCallBundleScope? t_current;
 
     private readonly GrainCallBundleScope? _outer;
-    private readonly List<GrainCallBundlePart> _parts = [];
+    private List<GrainCallBundlePart>? _parts;
     private bool _ended;
 
     private GrainCallBundleScope(GrainCallBundleScope? outer) => _outer = outer;
@@ -73,6 +73,11 @@ internal sealed class GrainCallBundleScope
     public GrainCallBundlePart? FindOpenPart(object sender, SiloAddress silo, GrainMethodDescriptor method)
     {
         // A fan-out reaches a few silos with one or two methods: a scan beats hashing.
+        if (_parts is null)
+        {
+            return null;
+        }
+
         for (int i = _parts.Count - 1; i >= 0; i--)
         {
             GrainCallBundlePart part = _parts[i];
@@ -85,7 +90,7 @@ internal sealed class GrainCallBundleScope
         return null;
     }
 
-    public void AddPart(GrainCallBundlePart part) => _parts.Add(part);
+    public void AddPart(GrainCallBundlePart part) => (_parts ??= []).Add(part);
 
     public void End()
     {
@@ -98,6 +103,11 @@ internal sealed class GrainCallBundleScope
         if (t_current == this)
         {
             t_current = _outer;
+        }
+
+        if (_parts is null)
+        {
+            return;
         }
 
         foreach (GrainCallBundlePart part in _parts)
