@@ -149,7 +149,8 @@ internal static class CallLoad
         $"send lag p99 {result.SendLag.PercentileMicros(99):N0} µs, max {result.SendLag.MaxMicros:N0} µs; {result.Failures} failed; " +
         $"{result.Resources}");
 
-    private static LatencyRecorder Merge(LatencyRecorder[] recorders)
+    /// <summary>One recorder holding every sample of <paramref name="recorders"/>.</summary>
+    public static LatencyRecorder Merge(LatencyRecorder[] recorders)
     {
         var merged = new LatencyRecorder();
         foreach (LatencyRecorder recorder in recorders)

@@ -88,12 +88,7 @@ internal static class FanOutCallsScenario
 
         await Task.WhenAll(tasks);
         double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        var merged = new LatencyRecorder();
-        foreach (LatencyRecorder recorder in recorders)
-        {
-            merged.Merge(recorder);
-        }
-
+        LatencyRecorder merged = CallLoad.Merge(recorders);
         return (merged.Count / seconds, merged);
     }
 }

@@ -16,8 +16,7 @@ public sealed class BundleTests
     public async Task BundledCallsTravelAsOneMessagePerSiloAndEachGetsItsOwnAnswer()
     {
         await using TestCluster cluster = await TestCluster.StartAsync(3);
-        TestClusterClient client = await cluster.CreateClientAsync();
-        await TestSilo.WaitUntilAsync(() => client.Client.ActiveSilos.Count == 3, "the client sees three silos");
+        TestClusterClient client = await ClientSeeingEverySiloAsync(cluster);
         string[] keys = Keys("echo", 120);
 
         int[] plain = await EchoAllAsync(client.GrainFactory, keys, bundled: false);
@@ -35,8 +34,7 @@ public sealed class BundleTests
     public async Task MoreCallsThanOneBundleHoldsAreSplitAcrossSeveral()
     {
         await using TestCluster cluster = await TestCluster.StartAsync(3);
-        TestClusterClient client = await cluster.CreateClientAsync();
-        await TestSilo.WaitUntilAsync(() => client.Client.ActiveSilos.Count == 3, "the client sees three silos");
+        TestClusterClient client = await ClientSeeingEverySiloAsync(cluster);
         string[] keys = Keys("split", 1000);
 
         int[] answers = await EchoAllAsync(client.GrainFactory, keys, bundled: true);
@@ -52,8 +50,7 @@ public sealed class BundleTests
     public async Task ACallWhoseGrainThrowsFailsAloneAndTheRestOfItsBundleAnswers()
     {
         await using TestCluster cluster = await TestCluster.StartAsync(3);
-        TestClusterClient client = await cluster.CreateClientAsync();
-        await TestSilo.WaitUntilAsync(() => client.Client.ActiveSilos.Count == 3, "the client sees three silos");
+        TestClusterClient client = await ClientSeeingEverySiloAsync(cluster);
         string[] keys = Keys("mixed", 60);
 
         var calls = new ValueTask<int>[keys.Length];
@@ -90,8 +87,7 @@ public sealed class BundleTests
     public async Task ACallTurnedIntoATaskInsideTheScopeIsSentAtOnceAndStillAnswers()
     {
         await using TestCluster cluster = await TestCluster.StartAsync(3);
-        TestClusterClient client = await cluster.CreateClientAsync();
-        await TestSilo.WaitUntilAsync(() => client.Client.ActiveSilos.Count == 3, "the client sees three silos");
+        TestClusterClient client = await ClientSeeingEverySiloAsync(cluster);
         string[] keys = Keys("task", 30);
 
         // A task waits on its call, so making it sends the call's bundle there and then.
@@ -112,8 +108,7 @@ public sealed class BundleTests
     public async Task AResultIsSentAsTheGrainReturnedItNotAsALaterTurnChangedIt()
     {
         await using TestCluster cluster = await TestCluster.StartAsync(3);
-        TestClusterClient client = await cluster.CreateClientAsync();
-        await TestSilo.WaitUntilAsync(() => client.Client.ActiveSilos.Count == 3, "the client sees three silos");
+        TestClusterClient client = await ClientSeeingEverySiloAsync(cluster);
         IBehaviourGrain grain = client.GrainFactory.GetGrain<IBehaviourGrain>(Keys("list", 1)[0]);
 
         // Three turns of one grain in one bundle, each returning the list the next one changes.
@@ -136,8 +131,7 @@ public sealed class BundleTests
     public async Task LargeResultsComeBackInSeveralResponsesAndLargeArgumentsGoOneMessageEach()
     {
         await using TestCluster cluster = await TestCluster.StartAsync(3);
-        TestClusterClient client = await cluster.CreateClientAsync();
-        await TestSilo.WaitUntilAsync(() => client.Client.ActiveSilos.Count == 3, "the client sees three silos");
+        TestClusterClient client = await ClientSeeingEverySiloAsync(cluster);
         string[] keys = Keys("large", 30);
 
         // 30 results of 100 to 129 KB: each silo's answer is cut into runs of about 256 KB.
@@ -219,19 +213,9 @@ public sealed class BundleTests
     public async Task AnIdempotentBundledCallWhoseSiloDiesIsRetriedOnTheNewOwner()
     {
         await using TestCluster cluster = await TestCluster.StartAsync(3);
-        TestClusterClient client = await cluster.CreateClientAsync();
-        await TestSilo.WaitUntilAsync(() => client.Client.ActiveSilos.Count == 3, "the client sees three silos");
         string key = Guid.NewGuid().ToString("N");
 
-        ValueTask<int> call;
-        using (GrainCallBundle.Begin())
-        {
-            call = client.GrainFactory.GetGrain<IBehaviourGrain>(key).FirstAttemptHangsIdempotentBundleableAsync();
-        }
-
-        TestClusterSilo host = await HostOfRunningAttemptAsync(cluster, key);
-        Assert.Equal(1, host.BundlesReceived);
-        await cluster.KillSiloAsync(host);
+        ValueTask<int> call = await KillTheSiloRunningABundledCallAsync(cluster, key, grain => grain.FirstAttemptHangsIdempotentBundleableAsync());
 
         Assert.Equal(2, await call.AsTask().WaitAsync(TimeSpan.FromSeconds(25)));
     }
@@ -240,19 +224,9 @@ public sealed class BundleTests
     public async Task ANonIdempotentBundledCallWhoseSiloDiesFailsInsteadOfRunningTwice()
     {
         await using TestCluster cluster = await TestCluster.StartAsync(3);
-        TestClusterClient client = await cluster.CreateClientAsync();
-        await TestSilo.WaitUntilAsync(() => client.Client.ActiveSilos.Count == 3, "the client sees three silos");
         string key = Guid.NewGuid().ToString("N");
 
-        ValueTask<int> call;
-        using (GrainCallBundle.Begin())
-        {
-            call = client.GrainFactory.GetGrain<IBehaviourGrain>(key).FirstAttemptHangsBundleableAsync();
-        }
-
-        TestClusterSilo host = await HostOfRunningAttemptAsync(cluster, key);
-        Assert.Equal(1, host.BundlesReceived);
-        await cluster.KillSiloAsync(host);
+        ValueTask<int> call = await KillTheSiloRunningABundledCallAsync(cluster, key, grain => grain.FirstAttemptHangsBundleableAsync());
 
         SiloUnavailableException error = await Assert.ThrowsAsync<SiloUnavailableException>(() => call.AsTask().WaitAsync(TimeSpan.FromSeconds(25)));
         Assert.Contains("may or may not have run", error.Message);
@@ -263,8 +237,7 @@ public sealed class BundleTests
     public async Task AGracefulStopAndAJoinUnderBundledCallsLoseNoCallAndNoWrite()
     {
         await using TestCluster cluster = await TestCluster.StartAsync(3);
-        TestClusterClient client = await cluster.CreateClientAsync();
-        await TestSilo.WaitUntilAsync(() => client.Client.ActiveSilos.Count == 3, "the client sees three silos");
+        TestClusterClient client = await ClientSeeingEverySiloAsync(cluster);
         string[] keys = Keys("moving", 90);
         int[] acknowledged = new int[keys.Length];
         using var calling = new CancellationTokenSource();
@@ -404,9 +377,27 @@ public sealed class BundleTests
         return rounds;
     }
 
-    private static async Task<TestClusterSilo> HostOfRunningAttemptAsync(TestCluster cluster, string key)
+    private static async Task<TestClusterClient> ClientSeeingEverySiloAsync(TestCluster cluster)
     {
+        TestClusterClient client = await cluster.CreateClientAsync();
+        await TestSilo.WaitUntilAsync(() => client.Client.ActiveSilos.Count == cluster.Silos.Count, "the client sees every silo");
+        return client;
+    }
+
+    /// <summary>Makes <paramref name="call"/> in a bundle, waits until its first attempt runs and kills the silo running it.</summary>
+    private static async Task<ValueTask<int>> KillTheSiloRunningABundledCallAsync(TestCluster cluster, string key, Func<IBehaviourGrain, ValueTask<int>> call)
+    {
+        TestClusterClient client = await ClientSeeingEverySiloAsync(cluster);
+        ValueTask<int> pending;
+        using (GrainCallBundle.Begin())
+        {
+            pending = call(client.GrainFactory.GetGrain<IBehaviourGrain>(key));
+        }
+
         await TestSilo.WaitUntilAsync(() => GrainEvents.Get(GrainEvents.Activations, "attempt:" + key) == 1, "the first attempt is running");
-        return Assert.Single(cluster.Silos, silo => silo.ActivationCount > 0);
+        TestClusterSilo host = Assert.Single(cluster.Silos, silo => silo.ActivationCount > 0);
+        Assert.Equal(1, host.BundlesReceived);
+        await cluster.KillSiloAsync(host);
+        return pending;
     }
 }
