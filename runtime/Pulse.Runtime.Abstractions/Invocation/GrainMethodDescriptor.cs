@@ -47,7 +47,10 @@ public sealed class GrainMethodDescriptor
     /// <summary>Whether the call may be retried.</summary>
     public bool Idempotent => (Options & InvokeMethodOptions.Idempotent) != 0;
 
-    /// <summary>Whether calls may travel in a <c>GrainCallBundle</c>: they expect a result in a <see cref="ValueTask{TResult}"/>.</summary>
+    /// <summary>
+    /// Whether calls may travel in a <c>GrainCallBundle</c>: neither one-way nor returning a <see cref="Task"/>.
+    /// The invoker also leaves out calls without a result, whose <see cref="ValueTask"/> wraps a task.
+    /// </summary>
     public bool Bundleable => (Options & (InvokeMethodOptions.OneWay | InvokeMethodOptions.ReturnsTask)) == 0;
 
     public override string ToString() => FullName;

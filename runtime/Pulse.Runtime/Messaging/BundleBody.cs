@@ -52,27 +52,15 @@ public static class BundleBody
     /// <summary>A new array holding <paramref name="prefix"/> as varints followed by <paramref name="entries"/>.</summary>
     public static byte[] Join(ReadOnlySpan<uint> prefix, ReadOnlySpan<byte> entries)
     {
-        int length = entries.Length;
+        using var head = new PulseWriter(16);
         foreach (uint value in prefix)
         {
-            length += PulseWriter.VarIntSize(value);
+            head.WriteVarUInt32(value);
         }
 
-        byte[] body = new byte[length];
-        int position = 0;
-        foreach (uint value in prefix)
-        {
-            uint rest = value;
-            while (rest >= 0x80)
-            {
-                body[position++] = (byte)(rest | 0x80);
-                rest >>= 7;
-            }
-
-            body[position++] = (byte)rest;
-        }
-
-        entries.CopyTo(body.AsSpan(position));
+        byte[] body = new byte[head.Position + entries.Length];
+        head.WrittenSpan.CopyTo(body);
+        entries.CopyTo(body.AsSpan(head.Position));
         return body;
     }
 

@@ -65,11 +65,8 @@ internal sealed partial class MessageRouter
             return;
         }
 
-        if (!GeneratedCodeRegistry.TryGetGrainInterface(message.InterfaceType, out GrainInterfaceDescriptor descriptor)
-            || descriptor.CreateRequest(message.MethodId) is not { } request)
+        if (CreateRequestOrAnswer(message, origin, out _) is not { } request)
         {
-            AnswerException(message, origin, new GrainTypeNotFoundException(
-                $"This silo does not know method {message.MethodId} of grain type '{message.InterfaceType}' (different versions of the grain interface?)."));
             return;
         }
 
@@ -110,11 +107,9 @@ internal sealed partial class MessageRouter
             return;
         }
 
-        if (!GeneratedCodeRegistry.TryGetGrainInterface(message.InterfaceType, out GrainInterfaceDescriptor descriptor)
-            || descriptor.CreateRequest(message.MethodId) is null)
+        // The request made to learn the method exists serves the first call that runs here.
+        if (CreateRequestOrAnswer(message, origin, out GrainInterfaceDescriptor descriptor) is not { } spare)
         {
-            AnswerException(message, origin, new GrainTypeNotFoundException(
-                $"This silo does not know method {message.MethodId} of grain type '{message.InterfaceType}' (different versions of the grain interface?)."));
             return;
         }
 
@@ -158,7 +153,8 @@ internal sealed partial class MessageRouter
                 continue;
             }
 
-            GrainRequest request = descriptor.CreateRequest(message.MethodId)!;
+            GrainRequest request = spare ?? descriptor.CreateRequest(message.MethodId)!;
+            spare = null;
             try
             {
                 RequestBody.Read(arguments, request, GrainFactory);
@@ -182,6 +178,20 @@ internal sealed partial class MessageRouter
         }
 
         bundle.AnswerFinishedEarly(timeToLive, PendingCalls.TimeProvider);
+    }
+
+    /// <summary>A new request of the message's method; null, with the sender answered, when this silo does not know the method.</summary>
+    private static GrainRequest? CreateRequestOrAnswer(Message message, IReplyChannel origin, out GrainInterfaceDescriptor descriptor)
+    {
+        if (GeneratedCodeRegistry.TryGetGrainInterface(message.InterfaceType, out descriptor)
+            && descriptor.CreateRequest(message.MethodId) is { } request)
+        {
+            return request;
+        }
+
+        AnswerException(message, origin, new GrainTypeNotFoundException(
+            $"This silo does not know method {message.MethodId} of grain type '{message.InterfaceType}' (different versions of the grain interface?)."));
+        return null;
     }
 
     private void Forward(Message message, IReplyChannel origin, SiloAddress owner)

@@ -102,44 +102,13 @@ internal sealed partial class MessageRouter : IGrainRequestDispatcher, IGrainCal
 
     /// <summary>
     /// Routes requests (completions attached and tracked) that did not reach their owners in a bundle,
-    /// each on its own: after a refresh of the view, those it gives to a silo other than
-    /// <paramref name="unreachable"/>; the others after further refreshes, until the view drops that silo
-    /// or the response timeout passes. One loop for the whole group, where single calls poll each.
+    /// each on its own, as <see cref="Retry{TResult}"/> does for one: one loop of refreshes for the group,
+    /// where calls retried one by one would poll the membership each.
     /// </summary>
     internal void RetryMany(List<(GrainId Target, GrainRequest Request)> calls, string reason, SiloAddress unreachable)
     {
         RoutingLog.Retrying(_logger, calls[0].Request.Method.FullName, calls[0].Target, 1, reason);
-        _ = RetryManyAfterRefreshAsync(calls, unreachable);
-    }
-
-    private async Task RetryManyAfterRefreshAsync(List<(GrainId Target, GrainRequest Request)> calls, SiloAddress unreachable)
-    {
-        long deadline = Environment.TickCount64 + (long)PendingCalls.ResponseTimeout.TotalMilliseconds;
-        while (true)
-        {
-            await RefreshQuietlyAsync().ConfigureAwait(false);
-            bool last = Environment.TickCount64 >= deadline;
-            List<(GrainId Target, GrainRequest Request)>? waiting = null;
-            foreach ((GrainId target, GrainRequest request) in calls)
-            {
-                if (!last && !unreachable.IsDefault && _placement.TryGetOwner(target, out SiloAddress owner) && owner == unreachable)
-                {
-                    (waiting ??= []).Add((target, request));
-                }
-                else
-                {
-                    Route(target, request, attempt: 1);
-                }
-            }
-
-            if (waiting is null)
-            {
-                return;
-            }
-
-            calls = waiting;
-            await Task.Delay(RetryPollInterval).ConfigureAwait(false);
-        }
+        _ = RetryAfterRefreshAsync(calls, attempt: 1, unreachable);
     }
 
     /// <summary>
@@ -158,34 +127,41 @@ internal sealed partial class MessageRouter : IGrainRequestDispatcher, IGrainCal
         }
 
         RoutingLog.Retrying(_logger, request.Method.FullName, target, attempt + 1, reason);
-        _ = RetryAfterRefreshAsync(request, target, attempt + 1, unreachable);
+        _ = RetryAfterRefreshAsync([(target, request)], attempt + 1, unreachable);
     }
 
-    private async Task RetryAfterRefreshAsync(GrainRequest request, GrainId target, int attempt, SiloAddress unreachable)
+    /// <summary>
+    /// Refreshes the view, then routes each call the view no longer gives to <paramref name="unreachable"/>;
+    /// the others wait for further refreshes until it does or the response timeout passes.
+    /// </summary>
+    private async Task RetryAfterRefreshAsync(List<(GrainId Target, GrainRequest Request)> calls, int attempt, SiloAddress unreachable)
     {
         long deadline = Environment.TickCount64 + (long)PendingCalls.ResponseTimeout.TotalMilliseconds;
         while (true)
         {
-            try
+            await RefreshQuietlyAsync().ConfigureAwait(false);
+            bool last = Environment.TickCount64 >= deadline;
+            List<(GrainId Target, GrainRequest Request)>? waiting = null;
+            foreach ((GrainId target, GrainRequest request) in calls)
             {
-                await _membership.RefreshAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception exception)
-            {
-                // A stale view still routes somewhere; the attempt budget bounds the loop.
-                RoutingLog.RefreshFailed(_logger, exception);
+                if (!last && !unreachable.IsDefault && _placement.TryGetOwner(target, out SiloAddress owner) && owner == unreachable)
+                {
+                    (waiting ??= []).Add((target, request));
+                }
+                else
+                {
+                    Route(target, request, attempt);
+                }
             }
 
-            bool stillThere = !unreachable.IsDefault && _placement.TryGetOwner(target, out SiloAddress owner) && owner == unreachable;
-            if (!stillThere || Environment.TickCount64 >= deadline)
+            if (waiting is null)
             {
-                break;
+                return;
             }
 
+            calls = waiting;
             await Task.Delay(RetryPollInterval).ConfigureAwait(false);
         }
-
-        Route(target, request, attempt);
     }
 
     /// <summary>How often a retry waiting for a dead silo to leave the view looks again.</summary>
