@@ -21,11 +21,14 @@ namespace Pulse.Runtime.Configuration;
 /// </para>
 /// <para>
 /// <b>Stalls are tolerated.</b> A silo frozen from time S for D seconds (a GC pause, SIGSTOP) answers
-/// everything at S + D. A probe started at time t misses only if that is after its timeout
-/// (t &lt; S + D - ProbeTimeout) and it was not answered before the freeze (t &gt; S - ProbeTimeout): a
-/// window of D seconds. Rounds 1 s apart put at most 2 probe starts in a 2 s window, fewer than the
-/// 3 consecutive misses that trigger a vote, and the first answer resets the count. So a 2 s stall is
-/// never suspected; one of 3 s or more may be (and is declared only if enough others agree).
+/// everything at S + D. A probe sent before S is answered at once (a loopback or LAN round trip is far
+/// shorter than anything here); one sent at time t in the freeze misses only if S + D comes after its
+/// timeout (t &lt; S + D - ProbeTimeout): a window of D - ProbeTimeout seconds. Rounds 1 s apart put
+/// at most 2 probe starts in a window shorter than 2 s, fewer than the 3 consecutive misses that
+/// trigger a vote, and the first answer resets the count. So a stall shorter than ProbeTimeout + 2
+/// rounds = 3 s is never suspected: the 2 s of a SIGSTOP keep a whole second of margin for a loaded
+/// machine, where the resumed process may take a few hundred milliseconds to answer. A stall of 3 s or
+/// more may be suspected, and is declared only if enough others agree.
 /// </para>
 /// <para>
 /// <b>Votes.</b> A declaration needs <c>min(NumVotesForDeathDeclaration, voters)</c> fresh votes, where
