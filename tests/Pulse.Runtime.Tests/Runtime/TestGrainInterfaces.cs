@@ -96,6 +96,9 @@ public interface IBehaviourGrain : IGrainWithStringKey
 
     ValueTask<int> EchoAsync(int value);
 
+    /// <summary>The id of the process running this activation: which silo process hosts the grain.</summary>
+    ValueTask<int> ProcessIdAsync();
+
     ValueTask<string> DescribeContextAsync();
 
     Task<int> CallOtherAsync(string otherKey, int value);

@@ -210,6 +210,8 @@ public sealed class BehaviourGrain : Grain, IBehaviourGrain
 
     public ValueTask<int> EchoAsync(int value) => ValueTask.FromResult(value);
 
+    public ValueTask<int> ProcessIdAsync() => ValueTask.FromResult(Environment.ProcessId);
+
     public async ValueTask<string> DescribeContextAsync()
     {
         await Task.Delay(1);
