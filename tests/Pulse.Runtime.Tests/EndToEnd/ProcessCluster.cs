@@ -125,8 +125,6 @@ public sealed class ProcessCluster : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.Configure<ClusterOptions>(options => options.ClusterId = ClusterId);
 
-        // Short, so a call lost with a killed silo fails in the test's time budget instead of after 30 s.
-        builder.Services.Configure<MessagingOptions>(options => options.ResponseTimeout = TimeSpan.FromSeconds(5));
         builder.Services.UsePostgresMembership(options => options.ConnectionString = ConnectionString);
         builder.Services.AddPulseClient();
         _clientHost = builder.Build();
