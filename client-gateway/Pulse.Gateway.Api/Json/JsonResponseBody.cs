@@ -61,7 +61,11 @@ public static class JsonResponseBody
             response.StatusCode = status;
             response.ContentType = contentType;
             response.ContentLength = buffer.WrittenCount;
-            await response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+
+            // Not RequestAborted: the request timeout cancels that token before its own 504 problem is
+            // written through here, and the write would then fail into a 500. A client that went away
+            // fails the write anyway, and Kestrel's minimum data rate drops one that stops reading.
+            await response.Body.WriteAsync(buffer.WrittenMemory, CancellationToken.None).ConfigureAwait(false);
         }
         finally
         {
