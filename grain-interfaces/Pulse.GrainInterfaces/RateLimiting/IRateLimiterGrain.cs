@@ -18,6 +18,21 @@ public interface IRateLimiterGrain : IGrainWithStringKey
     /// <summary>Runs several checks on this key in order, in one turn.</summary>
     ValueTask<RateLimitCheckResult[]> CheckManyAsync(RateLimitCheck[] checks);
 
+    /// <summary>
+    /// Answers whether <see cref="CheckAsync"/> would admit <paramref name="check"/> now, consuming nothing: the
+    /// first step of an all-or-nothing batch. An admissible check is answered with what the key has now (nothing
+    /// taken) and changes nothing, penalty included. A check that would be refused is refused as
+    /// <see cref="CheckAsync"/> refuses it: its answer and, for a positive cost outside shadow mode, one rejection
+    /// towards the rule's penalty, as a refused check consumes nothing either.
+    /// </summary>
+    ValueTask<RateLimitCheckResult> PeekAsync(RateLimitCheck check);
+
+    /// <summary>
+    /// <see cref="PeekAsync"/> for several checks on this key, in one turn; each check sees the ones before it on
+    /// its window as if they had been admitted, so the answers match what <see cref="CheckManyAsync"/> would decide.
+    /// </summary>
+    ValueTask<RateLimitCheckResult[]> PeekManyAsync(RateLimitCheck[] checks);
+
     /// <summary>Gives capacity back to a window (undoes an admitted check of an all-or-nothing batch).</summary>
     ValueTask RefundAsync(string window, RateLimitRule rule, long cost);
 

@@ -33,6 +33,12 @@ public enum RateLimitOutcome : byte
 
     /// <summary>Would have been refused, but the check ran in shadow mode and was allowed.</summary>
     ShadowRejected = 4,
+
+    /// <summary>
+    /// Within its limit but refused with the rest of an all-or-nothing batch another check sank; it consumed
+    /// nothing (or was refunded). Set by the gateway, never by a grain; not counted in statistics.
+    /// </summary>
+    RolledBack = 5,
 }
 
 /// <summary>The decision of one check and how it came about.</summary>

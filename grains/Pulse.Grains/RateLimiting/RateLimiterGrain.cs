@@ -44,6 +44,28 @@ public sealed class RateLimiterGrain(
     }
 
     /// <inheritdoc />
+    public ValueTask<RateLimitCheckResult> PeekAsync(RateLimitCheck check)
+    {
+        ArgumentNullException.ThrowIfNull(check);
+        return ValueTask.FromResult(Peek(check, NowMs, trials: null));
+    }
+
+    /// <inheritdoc />
+    public ValueTask<RateLimitCheckResult[]> PeekManyAsync(RateLimitCheck[] checks)
+    {
+        ArgumentNullException.ThrowIfNull(checks);
+        long now = NowMs;
+        var trials = new Dictionary<string, RateLimitWindowState>(StringComparer.Ordinal);
+        var results = new RateLimitCheckResult[checks.Length];
+        for (int i = 0; i < checks.Length; i++)
+        {
+            results[i] = Peek(checks[i], now, trials);
+        }
+
+        return ValueTask.FromResult(results);
+    }
+
+    /// <inheritdoc />
     public ValueTask RefundAsync(string window, RateLimitRule rule, long cost)
     {
         ArgumentNullException.ThrowIfNull(rule);
@@ -130,11 +152,9 @@ public sealed class RateLimiterGrain(
     private RateLimitCheckResult Check(RateLimitCheck check, long now)
     {
         RateLimitRule rule = check.Rule;
-        RateLimitPenaltyState? penalty = state.State.Penalty;
-        if (penalty is not null && check.Cost > 0 && RateLimitPenalties.IsBlocked(penalty, now, out long blockedForMs))
+        if (IsBlocked(check, now, out RateLimitCheckResult blocked))
         {
-            var blocked = new RateLimitDecision(check.Shadow, rule.Limit, 0, blockedForMs, check.Shadow ? 0 : blockedForMs);
-            return new RateLimitCheckResult(blocked, check.Shadow ? RateLimitOutcome.ShadowRejected : RateLimitOutcome.Blocked, penalty.Reason ?? "penalty");
+            return blocked;
         }
 
         RateLimitWindowState windowState = state.State.Find(check.Window, create: true)!;
@@ -151,19 +171,91 @@ public sealed class RateLimiterGrain(
             return new RateLimitCheckResult(decision with { Allowed = true, RetryAfterMs = 0 }, RateLimitOutcome.ShadowRejected);
         }
 
-        if (rule.Penalty is { } penaltyRule)
+        RecordRejection(rule, now);
+        return new RateLimitCheckResult(decision, RateLimitOutcome.Rejected);
+    }
+
+    // Decides on a copy of the window (one per window across a PeekMany, so checks see their predecessors); the
+    // key's own state is only ever read, except for the penalty count of a refused check.
+    private RateLimitCheckResult Peek(RateLimitCheck check, long now, Dictionary<string, RateLimitWindowState>? trials)
+    {
+        RateLimitRule rule = check.Rule;
+        if (IsBlocked(check, now, out RateLimitCheckResult blocked))
         {
-            penalty = state.State.Penalty ??= new RateLimitPenaltyState();
-            bool wasBlocked = RateLimitPenalties.IsBlocked(penalty, now, out _);
-            RateLimitPenalties.RecordRejection(penalty, penaltyRule, now);
-            if (!wasBlocked && RateLimitPenalties.IsBlocked(penalty, now, out long blockMs))
-            {
-                ReportPenaltyBlock(now, blockMs, penalty.Reason ?? "penalty");
-            }
+            return blocked;
+        }
+
+        RateLimitWindowState? current = state.State.Find(check.Window, create: false);
+        if (trials is null || !trials.TryGetValue(check.Window, out RateLimitWindowState? trial))
+        {
+            trial = Copy(current);
+            trials?.Add(check.Window, trial);
+        }
+
+        RateLimitDecision decision = RateLimitEvaluator.Evaluate(trial, rule, check.Cost, now);
+        if (decision.Allowed)
+        {
+            // What the key has now, nothing taken: the answer the caller gives when another check sinks the batch.
+            RateLimitDecision untouched = RateLimitEvaluator.Evaluate(current ?? new RateLimitWindowState(), rule, 0, now);
+            return new RateLimitCheckResult(untouched with { Allowed = true, RetryAfterMs = 0 }, RateLimitOutcome.Allowed);
+        }
+
+        if (check.Shadow)
+        {
+            return new RateLimitCheckResult(decision with { Allowed = true, RetryAfterMs = 0 }, RateLimitOutcome.ShadowRejected);
+        }
+
+        // The refusal is real (the caller reports it), so it counts as CheckAsync's would; peeks (cost 0) and
+        // refunds never do, so looking before consuming cannot earn a block.
+        if (check.Cost > 0)
+        {
+            RecordRejection(rule, now);
         }
 
         return new RateLimitCheckResult(decision, RateLimitOutcome.Rejected);
     }
+
+    private bool IsBlocked(RateLimitCheck check, long now, out RateLimitCheckResult result)
+    {
+        RateLimitPenaltyState? penalty = state.State.Penalty;
+        if (penalty is not null && check.Cost > 0 && RateLimitPenalties.IsBlocked(penalty, now, out long blockedForMs))
+        {
+            var blocked = new RateLimitDecision(check.Shadow, check.Rule.Limit, 0, blockedForMs, check.Shadow ? 0 : blockedForMs);
+            result = new RateLimitCheckResult(blocked, check.Shadow ? RateLimitOutcome.ShadowRejected : RateLimitOutcome.Blocked, penalty.Reason ?? "penalty");
+            return true;
+        }
+
+        result = default;
+        return false;
+    }
+
+    private void RecordRejection(RateLimitRule rule, long now)
+    {
+        if (rule.Penalty is not { } penaltyRule)
+        {
+            return;
+        }
+
+        RateLimitPenaltyState penalty = state.State.Penalty ??= new RateLimitPenaltyState();
+        bool wasBlocked = RateLimitPenalties.IsBlocked(penalty, now, out _);
+        RateLimitPenalties.RecordRejection(penalty, penaltyRule, now);
+        if (!wasBlocked && RateLimitPenalties.IsBlocked(penalty, now, out long blockMs))
+        {
+            ReportPenaltyBlock(now, blockMs, penalty.Reason ?? "penalty");
+        }
+    }
+
+    private static RateLimitWindowState Copy(RateLimitWindowState? source) => source is null
+        ? new RateLimitWindowState()
+        : new RateLimitWindowState
+        {
+            Algorithm = source.Algorithm,
+            Value = source.Value,
+            Fraction = source.Fraction,
+            Scale = source.Scale,
+            TimeMs = source.TimeMs,
+            Previous = source.Previous,
+        };
 
     private void ReportPenaltyBlock(long now, long blockMs, string reason)
     {

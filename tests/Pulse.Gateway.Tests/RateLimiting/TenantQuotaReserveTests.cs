@@ -192,6 +192,10 @@ public sealed class TenantQuotaReserveTests
 
         public ValueTask<RateLimitCheckResult[]> CheckManyAsync(RateLimitCheck[] checks) => throw new NotSupportedException();
 
+        public ValueTask<RateLimitCheckResult> PeekAsync(RateLimitCheck check) => throw new NotSupportedException();
+
+        public ValueTask<RateLimitCheckResult[]> PeekManyAsync(RateLimitCheck[] checks) => throw new NotSupportedException();
+
         public ValueTask RefundAsync(string window, RateLimitRule rule, long cost) => throw new NotSupportedException();
 
         public Task ResetAsync(string? window) => throw new NotSupportedException();

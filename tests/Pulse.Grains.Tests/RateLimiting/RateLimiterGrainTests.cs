@@ -166,6 +166,49 @@ public sealed class RateLimiterGrainTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PeekManyDecidesLikeCheckManyButConsumesNothing()
+    {
+        IRateLimiterGrain limiter = Grains.GetGrain<IRateLimiterGrain>(RateLimiterKeys.Limiter("t8", "k"));
+        var rule = new RateLimitRule(RateLimitAlgorithm.SlidingWindow, 5, 60_000);
+        Assert.True((await limiter.CheckAsync(new("~sliding_window", rule, 1))).Decision.Allowed);
+
+        // Each peek sees the ones before it: 2 + 2 fit in the 4 left, a third 2 does not; the refund is always fine.
+        RateLimitCheckResult[] peeks = await limiter.PeekManyAsync(
+            [new("~sliding_window", rule, 2), new("~sliding_window", rule, 2), new("~sliding_window", rule, 2), new("~sliding_window", rule, -1)]);
+        Assert.Equal([true, true, false, true], peeks.Select(r => r.Decision.Allowed));
+        Assert.Equal([4L, 4L, 0L, 4L], peeks.Select(r => r.Decision.Remaining));
+        Assert.Equal(RateLimitOutcome.Rejected, peeks[2].Outcome);
+        Assert.True(peeks[2].Decision.RetryAfterMs > 0);
+
+        Assert.Equal(4, (await limiter.PeekAsync(new("~sliding_window", rule, 4))).Decision.Remaining);
+        Assert.Equal(4, (await limiter.CheckAsync(new("~sliding_window", rule, 0))).Decision.Remaining);
+    }
+
+    [Fact]
+    public async Task APeekCountsOnlyARefusalOfARealCostTowardsAPenaltyAndSeesBlocks()
+    {
+        var penalty = new PenaltyRule(Rejections: 1, WithinMs: 60_000, BlockMs: 10_000, MaxBlockMs: 600_000);
+        var rule = new RateLimitRule(RateLimitAlgorithm.FixedWindow, 1, 60_000, Penalty: penalty);
+        IRateLimiterGrain limiter = Grains.GetGrain<IRateLimiterGrain>(RateLimiterKeys.Limiter("t9", "k"));
+        const string window = "p:strict";
+
+        // Admissible peeks, shadow refusals and peeks of cost 0 leave no trace.
+        Assert.Equal(RateLimitOutcome.Allowed, (await limiter.PeekAsync(new(window, rule, 1))).Outcome);
+        Assert.True((await limiter.CheckAsync(new(window, rule, 1))).Decision.Allowed);
+        Assert.Equal(RateLimitOutcome.ShadowRejected, (await limiter.PeekAsync(new(window, rule, 1, Shadow: true))).Outcome);
+        Assert.True((await limiter.PeekAsync(new(window, rule, 0))).Decision.Allowed);
+
+        // Not blocked: refused by the limit (checked without the penalty, so this refusal counts for nothing).
+        Assert.Equal(RateLimitOutcome.Rejected, (await limiter.CheckAsync(new(window, rule with { Penalty = null }, 1))).Outcome);
+
+        // A refused peek of a real cost is a refusal like any other: with rejections 1 it blocks the key.
+        Assert.Equal(RateLimitOutcome.Rejected, (await limiter.PeekAsync(new(window, rule, 1))).Outcome);
+        RateLimitCheckResult blocked = await limiter.PeekAsync(new(window, rule, 1));
+        Assert.Equal(RateLimitOutcome.Blocked, blocked.Outcome);
+        Assert.Equal(10_000, blocked.Decision.RetryAfterMs);
+    }
+
+    [Fact]
     public async Task PoliciesAreVersionedAndStatisticsAccumulate()
     {
         IRateLimitPolicyGrain policies = Grains.GetGrain<IRateLimitPolicyGrain>("t7");
