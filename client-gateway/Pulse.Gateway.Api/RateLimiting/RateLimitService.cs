@@ -25,9 +25,11 @@ public sealed class RateLimitService(IGrainFactory grains, RateLimitStatsCollect
 
     /// <summary>
     /// Runs resolved checks, answered in order: check i's answer goes to <paramref name="results"/>[i], so
-    /// the caller can pass a pooled array longer than the batch. With <paramref name="allOrNothing"/>,
-    /// admitted checks are refunded when any check is refused, so the batch consumes nothing; between the
-    /// check and the refund other callers may see the capacity as used, which errs on the side of refusing.
+    /// the caller can pass a pooled array longer than the batch. With <paramref name="allOrNothing"/>, every
+    /// check is peeked first (<see cref="IRateLimiterGrain.PeekAsync"/>) and the batch consumes only when all
+    /// would pass; otherwise the checks within their limits are answered refused with
+    /// <see cref="RateLimitOutcome.RolledBack"/> and nothing is consumed. Should a check that passed its peek
+    /// be refused when consumed (another caller took the capacity in between), the admitted checks are refunded.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="results"/> is shorter than <paramref name="checks"/>.</exception>
     public async Task CheckBatchAsync(string tenantId, IReadOnlyList<ResolvedRateLimitCheck> checks, RateLimitCheckResult[] results, bool allOrNothing)
@@ -39,21 +41,53 @@ public sealed class RateLimitService(IGrainFactory grains, RateLimitStatsCollect
             throw new ArgumentException($"Room for {results.Length} answers; the batch has {checks.Count} checks.", nameof(results));
         }
 
-        if (HasDistinctKeys(checks))
+        bool distinct = HasDistinctKeys(checks);
+        if (allOrNothing)
         {
-            await CheckDistinctAsync(tenantId, checks, results).ConfigureAwait(false);
+            await CheckAllOrNothingAsync(tenantId, checks, results, distinct).ConfigureAwait(false);
         }
         else
         {
-            await CheckGroupedAsync(tenantId, checks, results).ConfigureAwait(false);
-        }
-
-        if (allOrNothing && AnyRefused(results.AsSpan(0, checks.Count)))
-        {
-            await RefundAdmittedAsync(tenantId, checks, results).ConfigureAwait(false);
+            await RunAsync(tenantId, checks, results, distinct, peek: false).ConfigureAwait(false);
         }
 
         stats.RecordBatch(tenantId, checks, results.AsSpan(0, checks.Count));
+    }
+
+    private async Task CheckAllOrNothingAsync(string tenantId, IReadOnlyList<ResolvedRateLimitCheck> checks, RateLimitCheckResult[] results, bool distinct)
+    {
+        // Peek before consuming: a refund cannot always undo a consumption (one that lands after a window
+        // boundary leaves the previous window's count in place), so a batch that would be refused must never
+        // consume. A peek costs a second round trip only for batches that pass.
+        await RunAsync(tenantId, checks, results, distinct, peek: true).ConfigureAwait(false);
+        if (AnyRefused(results.AsSpan(0, checks.Count)))
+        {
+            RollBack(results.AsSpan(0, checks.Count));
+            return;
+        }
+
+        await RunAsync(tenantId, checks, results, distinct, peek: false).ConfigureAwait(false);
+        if (AnyRefused(results.AsSpan(0, checks.Count)))
+        {
+            // Rare: capacity went to another caller between peek and consumption.
+            await RefundAdmittedAsync(tenantId, checks, results).ConfigureAwait(false);
+        }
+    }
+
+    private Task RunAsync(string tenantId, IReadOnlyList<ResolvedRateLimitCheck> checks, RateLimitCheckResult[] results, bool distinct, bool peek) =>
+        distinct ? CheckDistinctAsync(tenantId, checks, results, peek) : CheckGroupedAsync(tenantId, checks, results, peek);
+
+    // The peeks that passed describe the key as it is (nothing taken); they are refused with the batch.
+    // Shadow rejections stay as they are: they are allowed, and consumed nothing.
+    private static void RollBack(Span<RateLimitCheckResult> results)
+    {
+        foreach (ref RateLimitCheckResult result in results)
+        {
+            if (result.Decision.Allowed && result.Outcome != RateLimitOutcome.ShadowRejected)
+            {
+                result = new RateLimitCheckResult(result.Decision with { Allowed = false, RetryAfterMs = 0 }, RateLimitOutcome.RolledBack);
+            }
+        }
     }
 
     private static bool AnyRefused(ReadOnlySpan<RateLimitCheckResult> results)
@@ -92,7 +126,7 @@ public sealed class RateLimitService(IGrainFactory grains, RateLimitStatsCollect
         }
     }
 
-    private async Task CheckDistinctAsync(string tenantId, IReadOnlyList<ResolvedRateLimitCheck> checks, RateLimitCheckResult[] results)
+    private async Task CheckDistinctAsync(string tenantId, IReadOnlyList<ResolvedRateLimitCheck> checks, RateLimitCheckResult[] results, bool peek)
     {
         // Local limiters usually answer within the call. The others travel in a bundle: one message per
         // silo they live on, sent when the bundle closes, so the batch takes about one round trip and a
@@ -107,7 +141,8 @@ public sealed class RateLimitService(IGrainFactory grains, RateLimitStatsCollect
             {
                 for (int i = 0; i < count; i++)
                 {
-                    ValueTask<RateLimitCheckResult> call = Limiter(tenantId, checks[i].Key!).CheckAsync(checks[i].Check!);
+                    IRateLimiterGrain limiter = Limiter(tenantId, checks[i].Key!);
+                    ValueTask<RateLimitCheckResult> call = peek ? limiter.PeekAsync(checks[i].Check!) : limiter.CheckAsync(checks[i].Check!);
                     if (call.IsCompletedSuccessfully)
                     {
                         results[i] = call.Result;
@@ -138,7 +173,7 @@ public sealed class RateLimitService(IGrainFactory grains, RateLimitStatsCollect
         }
     }
 
-    private async Task CheckGroupedAsync(string tenantId, IReadOnlyList<ResolvedRateLimitCheck> checks, RateLimitCheckResult[] results)
+    private async Task CheckGroupedAsync(string tenantId, IReadOnlyList<ResolvedRateLimitCheck> checks, RateLimitCheckResult[] results, bool peek)
     {
         // Group by client key, keeping order within a key: checks on one key run in one turn, in order.
         var groups = new Dictionary<string, List<int>>(checks.Count, StringComparer.Ordinal);
@@ -162,7 +197,8 @@ public sealed class RateLimitService(IGrainFactory grains, RateLimitStatsCollect
                 IRateLimiterGrain limiter = Limiter(tenantId, key);
                 if (indices.Count == 1)
                 {
-                    singles.Add((indices[0], limiter.CheckAsync(checks[indices[0]].Check!)));
+                    RateLimitCheck check = checks[indices[0]].Check!;
+                    singles.Add((indices[0], peek ? limiter.PeekAsync(check) : limiter.CheckAsync(check)));
                 }
                 else
                 {
@@ -172,7 +208,7 @@ public sealed class RateLimitService(IGrainFactory grains, RateLimitStatsCollect
                         many[j] = checks[indices[j]].Check!;
                     }
 
-                    multiples.Add((indices, limiter.CheckManyAsync(many)));
+                    multiples.Add((indices, peek ? limiter.PeekManyAsync(many) : limiter.CheckManyAsync(many)));
                 }
             }
         }
@@ -197,31 +233,46 @@ public sealed class RateLimitService(IGrainFactory grains, RateLimitStatsCollect
     private async Task RefundAdmittedAsync(string tenantId, IReadOnlyList<ResolvedRateLimitCheck> checks, RateLimitCheckResult[] results)
     {
         var refunds = new List<ValueTask>();
+        var retakes = new List<ValueTask<RateLimitCheckResult>>();
         for (int i = 0; i < checks.Count; i++)
         {
             RateLimitCheck check = checks[i].Check!;
             RateLimitCheckResult result = results[i];
 
-            // Shadow checks never consumed anything they would be refused for; admitted ones did consume.
-            if (result.Decision.Allowed && check.Cost > 0 && result.Outcome != RateLimitOutcome.ShadowRejected)
+            // Shadow rejections consumed nothing; every other admitted check is undone and refused with the batch.
+            if (!result.Decision.Allowed || result.Outcome == RateLimitOutcome.ShadowRejected)
             {
-                refunds.Add(Limiter(tenantId, checks[i].Key!).RefundAsync(check.Window, check.Rule, check.Cost));
-                RateLimitDecision refunded = result.Decision with
-                {
-                    Allowed = false,
-                    Remaining = Math.Min(result.Decision.Limit, result.Decision.Remaining + check.Cost),
-                };
-                results[i] = new RateLimitCheckResult(refunded, RateLimitOutcome.Rejected);
+                continue;
             }
-            else if (result.Decision.Allowed && result.Outcome != RateLimitOutcome.ShadowRejected)
+
+            IRateLimiterGrain limiter = Limiter(tenantId, checks[i].Key!);
+            if (check.Cost > 0)
             {
-                results[i] = new RateLimitCheckResult(result.Decision with { Allowed = false }, RateLimitOutcome.Rejected);
+                refunds.Add(limiter.RefundAsync(check.Window, check.Rule, check.Cost));
             }
+            else if (check.Cost < 0)
+            {
+                // A refund in the batch gave capacity back; take it again. In shadow mode, so that capacity
+                // used up meanwhile is not held against the key as a rejection (or towards a penalty).
+                retakes.Add(limiter.CheckAsync(check with { Cost = -check.Cost, Shadow = true }));
+            }
+
+            RateLimitDecision rolledBack = result.Decision with
+            {
+                Allowed = false,
+                Remaining = Math.Clamp(result.Decision.Remaining + check.Cost, 0, result.Decision.Limit),
+            };
+            results[i] = new RateLimitCheckResult(rolledBack, RateLimitOutcome.RolledBack);
         }
 
         foreach (ValueTask refund in refunds)
         {
             await refund.ConfigureAwait(false);
+        }
+
+        foreach (ValueTask<RateLimitCheckResult> retake in retakes)
+        {
+            await retake.ConfigureAwait(false);
         }
     }
 

@@ -31,7 +31,9 @@ public sealed partial class RateLimitStatsCollector(IGrainFactory grains, IOptio
     /// <summary>
     /// Counts a batch's outcomes (<paramref name="results"/>[i] for the key of <paramref name="checks"/>[i])
     /// with one add per counter and one lock for the refused keys: per check, the gateway's threads would
-    /// contend on the tenant's counters a thousand times a batch.
+    /// contend on the tenant's counters a thousand times a batch. <see cref="RateLimitOutcome.RolledBack"/>
+    /// checks are not counted at all: they were within their limits and consumed nothing, so counting them as
+    /// refused would list well-behaved keys among the most limited.
     /// </summary>
     public void RecordBatch(string tenantId, IReadOnlyList<ResolvedRateLimitCheck> checks, ReadOnlySpan<RateLimitCheckResult> results)
     {
@@ -99,6 +101,11 @@ public sealed partial class RateLimitStatsCollector(IGrainFactory grains, IOptio
 
         public void Record(string clientKey, RateLimitOutcome outcome)
         {
+            if (outcome == RateLimitOutcome.RolledBack)
+            {
+                return;
+            }
+
             Interlocked.Increment(ref _checks);
             switch (outcome)
             {
@@ -127,7 +134,7 @@ public sealed partial class RateLimitStatsCollector(IGrainFactory grains, IOptio
 
         public void RecordBatch(IReadOnlyList<ResolvedRateLimitCheck> checks, ReadOnlySpan<RateLimitCheckResult> results)
         {
-            long allowed = 0, nearLimit = 0, shadowRejected = 0, blocked = 0, rejected = 0;
+            long allowed = 0, nearLimit = 0, shadowRejected = 0, blocked = 0, rejected = 0, rolledBack = 0;
             foreach (RateLimitCheckResult result in results)
             {
                 switch (result.Outcome)
@@ -147,13 +154,16 @@ public sealed partial class RateLimitStatsCollector(IGrainFactory grains, IOptio
                         blocked++;
                         rejected++;
                         break;
+                    case RateLimitOutcome.RolledBack:
+                        rolledBack++;
+                        break;
                     default:
                         rejected++;
                         break;
                 }
             }
 
-            Interlocked.Add(ref _checks, results.Length);
+            AddIfAny(ref _checks, results.Length - rolledBack);
             AddIfAny(ref _allowed, allowed);
             AddIfAny(ref _nearLimit, nearLimit);
             AddIfAny(ref _shadowRejected, shadowRejected);
@@ -169,7 +179,7 @@ public sealed partial class RateLimitStatsCollector(IGrainFactory grains, IOptio
                 for (int i = 0; i < results.Length; i++)
                 {
                     RateLimitOutcome outcome = results[i].Outcome;
-                    if (outcome is RateLimitOutcome.Allowed or RateLimitOutcome.NearLimit or RateLimitOutcome.ShadowRejected)
+                    if (outcome is RateLimitOutcome.Allowed or RateLimitOutcome.NearLimit or RateLimitOutcome.ShadowRejected or RateLimitOutcome.RolledBack)
                     {
                         continue;
                     }

@@ -153,6 +153,91 @@ public sealed class RateLimitApiTests(RateLimitGatewayFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task ARefusedAllOrNothingBatchTouchesNoOtherKeyAndCountsOnlyTheFailingCheckAsRejected()
+    {
+        using HttpClient client = await TenantClientAsync();
+        Assert.True((await DecisionAsync(client, """{"key":"full","limit":1,"windowMs":3600000}""")).GetProperty("allowed").GetBoolean());
+        Assert.True((await DecisionAsync(client, """{"key":"g","limit":5,"windowMs":3600000}""")).GetProperty("allowed").GetBoolean());
+
+        // Every algorithm, a key checked twice (one grain call for both), a peek, a refund and a shadow check
+        // over its limit beside the one check that fails.
+        string[] innocents =
+        [
+            """{"key":"g","limit":5,"windowMs":3600000,"cost":2}""",
+            """{"key":"t","limit":5,"windowMs":3600000,"algorithm":"token_bucket","cost":3}""",
+            """{"key":"l","limit":5,"windowMs":3600000,"algorithm":"leaky_bucket"}""",
+            """{"key":"s","limit":5,"windowMs":3600000,"algorithm":"sliding_window","cost":2}""",
+            """{"key":"s","limit":5,"windowMs":3600000,"algorithm":"sliding_window","cost":2}""",
+            """{"key":"f","limit":5,"windowMs":3600000,"algorithm":"fixed_window","cost":0}""",
+            """{"key":"g","limit":5,"windowMs":3600000,"cost":-1}""",
+        ];
+        using HttpResponseMessage batch = await client.PostAsync("/api/v1/ratelimit/check-batch", Api.Json($$"""
+            {"allOrNothing":true,"checks":[{{string.Join(",", innocents)}},
+              {"key":"full","limit":1,"windowMs":3600000},
+              {"key":"full","limit":1,"windowMs":3600000,"mode":"shadow"}]}
+            """));
+        Assert.Equal(HttpStatusCode.OK, batch.StatusCode);
+        JsonElement answer = await Api.ReadJsonAsync(batch);
+        Assert.False(answer.GetProperty("allowed").GetBoolean());
+        JsonElement[] results = [.. answer.GetProperty("results").EnumerateArray()];
+        Assert.Equal(
+            [(false, 4L), (false, 5L), (false, 5L), (false, 5L), (false, 5L), (false, 5L), (false, 4L), (false, 0L), (true, 0L)],
+            results.Select(r => (r.GetProperty("allowed").GetBoolean(), r.GetProperty("remaining").GetInt64())));
+        Assert.Equal(0, results[0].GetProperty("retryAfterMs").GetInt64());
+        Assert.True(results[7].GetProperty("retryAfterMs").GetInt64() > 0);
+        Assert.True(results[8].GetProperty("shadowRejected").GetBoolean());
+
+        // The checks that failed are counted; those within their limits are not, nor listed as limited.
+        JsonElement stats = await Api.ReadJsonAsync(await client.GetAsync("/api/v1/ratelimit/stats"));
+        Assert.Equal((4L, 3L, 1L, 1L), (stats.GetProperty("checks").GetInt64(), stats.GetProperty("allowed").GetInt64(), stats.GetProperty("rejected").GetInt64(), stats.GetProperty("shadowRejected").GetInt64()));
+        JsonElement limited = Assert.Single(stats.GetProperty("topLimitedKeys").EnumerateArray());
+        Assert.Equal(("full", 1L), (limited.GetProperty("key").GetString(), limited.GetProperty("rejected").GetInt64()));
+
+        Assert.Equal(4, (await DecisionAsync(client, """{"key":"g","limit":5,"windowMs":3600000,"cost":0}""")).GetProperty("remaining").GetInt64());
+        Assert.Equal(5, (await DecisionAsync(client, """{"key":"t","limit":5,"windowMs":3600000,"algorithm":"token_bucket","cost":0}""")).GetProperty("remaining").GetInt64());
+        Assert.Equal(5, (await DecisionAsync(client, """{"key":"l","limit":5,"windowMs":3600000,"algorithm":"leaky_bucket","cost":0}""")).GetProperty("remaining").GetInt64());
+        Assert.Equal(5, (await DecisionAsync(client, """{"key":"s","limit":5,"windowMs":3600000,"algorithm":"sliding_window","cost":0}""")).GetProperty("remaining").GetInt64());
+    }
+
+    [Fact]
+    public async Task AnAllOrNothingBatchThatPassesConsumesEachCheckOnce()
+    {
+        using HttpClient client = await TenantClientAsync();
+        using HttpResponseMessage batch = await client.PostAsync("/api/v1/ratelimit/check-batch", Api.Json("""
+            {"allOrNothing":true,"checks":[
+              {"key":"a","limit":5,"windowMs":3600000,"cost":2},
+              {"key":"b","limit":5,"windowMs":3600000,"algorithm":"fixed_window"},
+              {"key":"a","limit":5,"windowMs":3600000,"cost":3}]}
+            """));
+        JsonElement answer = await Api.ReadJsonAsync(batch);
+        Assert.True(answer.GetProperty("allowed").GetBoolean());
+        Assert.Equal([3L, 4L, 0L], answer.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("remaining").GetInt64()));
+        Assert.Equal(0, (await DecisionAsync(client, """{"key":"a","limit":5,"windowMs":3600000,"cost":0}""")).GetProperty("remaining").GetInt64());
+        Assert.Equal(4, (await DecisionAsync(client, """{"key":"b","limit":5,"windowMs":3600000,"algorithm":"fixed_window","cost":0}""")).GetProperty("remaining").GetInt64());
+    }
+
+    [Fact]
+    public async Task ABlockedKeySinksAnAllOrNothingBatchAndAPeekEarnsNoPenalty()
+    {
+        using HttpClient client = await TenantClientAsync();
+        await client.PutAsync("/api/v1/ratelimit/policies/touchy", Api.Json("""{"limit":5,"windowMs":3600000,"penalty":{"rejections":1,"withinMs":60000,"blockMs":60000}}"""));
+        await client.PostAsync("/api/v1/ratelimit/blocks", Api.Json("""{"key":"banned","durationMs":600000}"""));
+
+        using HttpResponseMessage batch = await client.PostAsync("/api/v1/ratelimit/check-batch", Api.Json("""
+            {"allOrNothing":true,"checks":[{"key":"nice","policy":"touchy","cost":5},{"key":"banned","limit":5,"windowMs":3600000}]}
+            """));
+        JsonElement[] results = [.. (await Api.ReadJsonAsync(batch)).GetProperty("results").EnumerateArray()];
+        Assert.False(results[0].GetProperty("allowed").GetBoolean());
+        Assert.Equal(JsonValueKind.String, results[1].GetProperty("blocked").ValueKind);
+
+        // "nice" was within its limit: it has all of it, and no refusal counted towards its penalty.
+        JsonElement nice = await DecisionAsync(client, """{"key":"nice","policy":"touchy","cost":5}""");
+        Assert.True(nice.GetProperty("allowed").GetBoolean());
+        JsonElement stats = await Api.ReadJsonAsync(await client.GetAsync("/api/v1/ratelimit/stats"));
+        Assert.Equal((2L, 1L, 1L), (stats.GetProperty("checks").GetInt64(), stats.GetProperty("rejected").GetInt64(), stats.GetProperty("blocked").GetInt64()));
+    }
+
+    [Fact]
     public async Task ConsecutiveSingleChecksEachGetTheirOwnLimitCostModeAndPolicy()
     {
         using HttpClient client = await TenantClientAsync();

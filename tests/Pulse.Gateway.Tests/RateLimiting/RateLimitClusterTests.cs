@@ -78,4 +78,42 @@ public sealed class RateLimitClusterTests
             Assert.Equal(i % 2 == 1, after[i].GetProperty("allowed").GetBoolean());
         }
     }
+
+    [Fact]
+    public async Task AnAllOrNothingBatchOverEverySiloConsumesNothingWhenOneCheckFailsAndEachCheckOnceWhenAllPass()
+    {
+        await using RateLimitGateway gateway = await RateLimitGateway.StartClusterAsync(3);
+        (_, string apiKey) = await gateway.CreateTenantAsync();
+        using HttpClient client = gateway.CreateClient(apiKey);
+        Assert.True((await Api.ReadJsonAsync(await client.PostAsync("/api/v1/ratelimit/check", Api.Json("""{"key":"full","limit":1,"windowMs":3600000}""")))).GetProperty("allowed").GetBoolean());
+
+        // 100 distinct keys with room for 2, on every silo of the ring.
+        string[] keys = [.. Enumerable.Range(0, 100).Select(i => $$"""{"key":"k{{i}}","limit":2,"windowMs":3600000}""")];
+        string peeks = string.Join(",", Enumerable.Range(0, 100).Select(i => $$"""{"key":"k{{i}}","limit":2,"windowMs":3600000,"cost":0}"""));
+
+        long before = gateway.Cluster!.Silos.Sum(silo => silo.BundlesReceived);
+        JsonElement refused = await Api.ReadJsonAsync(await client.PostAsync("/api/v1/ratelimit/check-batch", Api.Json($$"""
+            {"allOrNothing":true,"checks":[{{string.Join(",", keys)}},{"key":"full","limit":1,"windowMs":3600000}]}
+            """)));
+        long refusedBundles = gateway.Cluster.Silos.Sum(silo => silo.BundlesReceived) - before;
+        Assert.False(refused.GetProperty("allowed").GetBoolean());
+        Assert.All(refused.GetProperty("results").EnumerateArray(), r => Assert.False(r.GetProperty("allowed").GetBoolean()));
+        Assert.All(gateway.Cluster.Silos, silo => Assert.True(silo.ActivationCount > 0, $"{silo} hosted no limiter"));
+
+        // Refused at the peeks, one message per silo: nothing was consumed anywhere.
+        Assert.Equal(3, refusedBundles);
+        JsonElement untouched = await Api.ReadJsonAsync(await client.PostAsync("/api/v1/ratelimit/check-batch", Api.Json($$"""{"checks":[{{peeks}}]}""")));
+        Assert.All(untouched.GetProperty("results").EnumerateArray(), r => Assert.Equal(2, r.GetProperty("remaining").GetInt64()));
+
+        // Passing: peeks then the checks, one message per silo each; every key consumed exactly once.
+        before = gateway.Cluster.Silos.Sum(silo => silo.BundlesReceived);
+        JsonElement admitted = await Api.ReadJsonAsync(await client.PostAsync("/api/v1/ratelimit/check-batch", Api.Json($$"""
+            {"allOrNothing":true,"checks":[{{string.Join(",", keys)}}]}
+            """)));
+        Assert.Equal(6, gateway.Cluster.Silos.Sum(silo => silo.BundlesReceived) - before);
+        Assert.True(admitted.GetProperty("allowed").GetBoolean());
+        Assert.All(admitted.GetProperty("results").EnumerateArray(), r => Assert.Equal(1, r.GetProperty("remaining").GetInt64()));
+        JsonElement consumed = await Api.ReadJsonAsync(await client.PostAsync("/api/v1/ratelimit/check-batch", Api.Json($$"""{"checks":[{{peeks}}]}""")));
+        Assert.All(consumed.GetProperty("results").EnumerateArray(), r => Assert.Equal(1, r.GetProperty("remaining").GetInt64()));
+    }
 }

@@ -34,10 +34,13 @@ public sealed class RateLimitGateway : IAsyncDisposable
 
     public TestCluster? Cluster => _cluster;
 
-    public static async Task<RateLimitGateway> StartSingleSiloAsync()
+    /// <param name="siloClock">The grains' clock (the gateway keeps the system clock); null for the system clock.</param>
+    public static async Task<RateLimitGateway> StartSingleSiloAsync(TimeProvider? siloClock = null)
     {
         var gateway = new RateLimitGateway();
-        gateway._silo = await TestSilo.StartAsync(silo => silo.AddGrainAssembly(typeof(Pulse.Grains.GrainsAssembly).Assembly).AddMemoryGrainStorage());
+        gateway._silo = await TestSilo.StartAsync(
+            silo => silo.AddGrainAssembly(typeof(Pulse.Grains.GrainsAssembly).Assembly).AddMemoryGrainStorage(),
+            siloClock is null ? null : services => services.AddSingleton(siloClock));
         await gateway.StartApiAsync(gateway._silo.GrainFactory);
         return gateway;
     }
