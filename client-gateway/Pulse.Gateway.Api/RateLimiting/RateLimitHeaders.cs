@@ -12,6 +12,11 @@ namespace Pulse.Gateway.Api.RateLimiting;
 /// </summary>
 public static class RateLimitHeaders
 {
+    // Durations saturate at long.MaxValue ms for huge limits, bursts and costs (a GCRA burst of 10^12 over a
+    // year is 10^12 years); ms + 999 would then wrap negative. Seconds are capped at the largest integer a
+    // structured field may carry (RFC 8941, 15 digits, about 31.7 million years), which every field here can hold.
+    private const long MaxSeconds = 999_999_999_999_999;
+
     /// <summary>Sets the fields for one decision.</summary>
     public static void Write(HttpResponse response, string policyName, RateLimitRule rule, RateLimitDecision decision, DateTimeOffset now)
     {
@@ -20,13 +25,14 @@ public static class RateLimitHeaders
         IHeaderDictionary headers = response.Headers;
         long windowSeconds = CeilSeconds(WindowMs(rule));
         long resetSeconds = CeilSeconds(decision.ResetAfterMs);
+        long resetAt = Math.Min(MaxSeconds, Math.Max(0, now.ToUnixTimeSeconds()) + resetSeconds);
         string limit = decision.Limit.ToString(CultureInfo.InvariantCulture);
         string remaining = decision.Remaining.ToString(CultureInfo.InvariantCulture);
         headers["RateLimit-Policy"] = string.Create(CultureInfo.InvariantCulture, $"\"{policyName}\";q={limit};w={windowSeconds}");
         headers["RateLimit"] = string.Create(CultureInfo.InvariantCulture, $"\"{policyName}\";r={remaining};t={resetSeconds}");
         headers["X-RateLimit-Limit"] = limit;
         headers["X-RateLimit-Remaining"] = remaining;
-        headers["X-RateLimit-Reset"] = (now.ToUnixTimeSeconds() + resetSeconds).ToString(CultureInfo.InvariantCulture);
+        headers["X-RateLimit-Reset"] = resetAt.ToString(CultureInfo.InvariantCulture);
         if (!decision.Allowed)
         {
             headers.RetryAfter = Math.Max(1, CeilSeconds(decision.RetryAfterMs)).ToString(CultureInfo.InvariantCulture);
@@ -48,5 +54,5 @@ public static class RateLimitHeaders
         };
     }
 
-    private static long CeilSeconds(long ms) => ms <= 0 ? 0 : (ms + 999) / 1000;
+    private static long CeilSeconds(long ms) => ms <= 0 ? 0 : Math.Min(MaxSeconds, (ms / 1000) + (ms % 1000 == 0 ? 0 : 1));
 }

@@ -373,6 +373,29 @@ public sealed class RateLimitApiTests(RateLimitGatewayFixture fixture) : IClassF
         await Api.AssertProblemAsync(await CheckAsync(client, """{"key":"u","policy":"login"}"""), HttpStatusCode.NotFound);
     }
 
+    [Fact]
+    public async Task HugeBurstsAndCostsGiveSaturatedNonNegativeRateLimitFields()
+    {
+        using HttpClient client = await TenantClientAsync();
+
+        // One unit a year with a burst of 10^12, all taken at once: 10^12 years until it is full again.
+        const string body = """{"key":"huge","limit":1,"windowMs":31536000000,"burst":1000000000000,"cost":1000000000000}""";
+        using HttpResponseMessage admitted = await CheckAsync(client, body);
+        Assert.Equal(HttpStatusCode.OK, admitted.StatusCode);
+        JsonElement decision = await Api.ReadJsonAsync(admitted);
+        Assert.True(decision.GetProperty("allowed").GetBoolean());
+        Assert.Equal(long.MaxValue, decision.GetProperty("resetAfterMs").GetInt64());
+        Assert.Equal("\"adhoc\";r=0;t=999999999999999", Header(admitted, "RateLimit"));
+        Assert.Equal("999999999999999", Header(admitted, "X-RateLimit-Reset"));
+
+        using HttpResponseMessage refused = await CheckAsync(client, body);
+        Assert.Equal(HttpStatusCode.OK, refused.StatusCode);
+        Assert.False((await Api.ReadJsonAsync(refused)).GetProperty("allowed").GetBoolean());
+        Assert.Equal("999999999999999", Header(refused, "Retry-After"));
+        Assert.EndsWith(";t=999999999999999", Header(refused, "RateLimit"));
+        Assert.Equal("999999999999999", Header(refused, "X-RateLimit-Reset"));
+    }
+
     [Theory]
     [InlineData("""{"limit":5,"windowMs":1000,"calendar":"fortnight"}""", "calendar")]
     [InlineData("""{"limit":5,"algorithm":"fixed_window","calendar":"day","timeZone":"Mars/Olympus_Mons"}""", "timeZone")]
