@@ -327,8 +327,9 @@ public sealed class RateLimitApiTests(RateLimitGatewayFixture fixture) : IClassF
         using HttpClient client = await TenantClientAsync();
         string checks = string.Join(",", Enumerable.Range(0, 1001).Select(i => $$"""{"key":"k{{i}}","limit":1,"windowMs":1000}"""));
         using HttpResponseMessage tooMany = await client.PostAsync("/api/v1/ratelimit/check-batch", Api.Json($$"""{"checks":[{{checks}}]}"""));
-        Assert.True(tooMany.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.RequestEntityTooLarge, $"got {(int)tooMany.StatusCode}");
-        await Api.AssertProblemAsync(tooMany, tooMany.StatusCode);
+
+        // About 45 KB, far under the body limit: refused for its count, naming the field.
+        await Api.AssertProblemAsync(tooMany, HttpStatusCode.BadRequest, "checks");
 
         string thousand = string.Join(",", Enumerable.Range(0, 1000).Select(i => $$"""{"key":"k{{i}}","limit":1,"windowMs":1000}"""));
         using HttpResponseMessage full = await client.PostAsync("/api/v1/ratelimit/check-batch", Api.Json($$"""{"checks":[{{thousand}}]}"""));
