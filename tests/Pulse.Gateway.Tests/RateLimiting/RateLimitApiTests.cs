@@ -375,6 +375,26 @@ public sealed class RateLimitApiTests(RateLimitGatewayFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task APolicyInShadowModeAllowsBeyondItsLimitAndCountsTheShadowRejections()
+    {
+        using HttpClient client = await TenantClientAsync();
+        using HttpResponseMessage put = await client.PutAsync("/api/v1/ratelimit/policies/trial", Api.Json("""{"limit":2,"windowMs":3600000,"mode":"shadow"}"""));
+        Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+
+        JsonElement[] decisions = new JsonElement[4];
+        for (int i = 0; i < decisions.Length; i++)
+        {
+            decisions[i] = await DecisionAsync(client, """{"key":"u","policy":"trial"}""");
+        }
+
+        Assert.All(decisions, d => Assert.True(d.GetProperty("allowed").GetBoolean()));
+        Assert.Equal([false, false, true, true], decisions.Select(d => d.TryGetProperty("shadowRejected", out JsonElement s) && s.GetBoolean()));
+        JsonElement stats = await Api.ReadJsonAsync(await client.GetAsync("/api/v1/ratelimit/stats"));
+        Assert.Equal((4L, 4L, 0L, 2L), (stats.GetProperty("checks").GetInt64(), stats.GetProperty("allowed").GetInt64(), stats.GetProperty("rejected").GetInt64(), stats.GetProperty("shadowRejected").GetInt64()));
+        Assert.Empty(stats.GetProperty("topLimitedKeys").EnumerateArray());
+    }
+
+    [Fact]
     public async Task HugeBurstsAndCostsGiveSaturatedNonNegativeRateLimitFields()
     {
         using HttpClient client = await TenantClientAsync();

@@ -68,6 +68,48 @@ public sealed class RateLimitClockTests(RateLimitClockGatewayFixture fixture) : 
     private static string Sliding(string key, int cost) =>
         $$"""{"key":"{{key}}","limit":10,"windowMs":60000,"algorithm":"sliding_window","cost":{{cost}}}""";
 
+    [Fact]
+    public async Task ARepeatOffenderIsBlockedAgainForTwiceAsLong()
+    {
+        using HttpClient client = await TenantClientAsync();
+        using HttpResponseMessage put = await client.PutAsync("/api/v1/ratelimit/policies/strict", Api.Json("""
+            {"algorithm":"fixed_window","limit":1,"windowMs":31536000000,"penalty":{"rejections":2,"withinMs":60000,"blockMs":10000,"maxBlockMs":600000}}
+            """));
+        Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        const string check = """{"key":"abuser","policy":"strict"}""";
+
+        Assert.True((await DecisionAsync(client, check)).GetProperty("allowed").GetBoolean());
+        await AssertRefusedByTheLimitAsync(client, check);
+        await AssertRefusedByTheLimitAsync(client, check);
+        await AssertBlockedForAsync(client, check, 10_000);
+
+        // Still over the limit once the block ends: two more refusals within withinMs earn the next block, doubled.
+        Clock.Advance(TimeSpan.FromMilliseconds(10_000));
+        await AssertRefusedByTheLimitAsync(client, check);
+        await AssertRefusedByTheLimitAsync(client, check);
+        await AssertBlockedForAsync(client, check, 20_000);
+
+        Clock.Advance(TimeSpan.FromMilliseconds(20_000));
+        await AssertRefusedByTheLimitAsync(client, check);
+        await AssertRefusedByTheLimitAsync(client, check);
+        await AssertBlockedForAsync(client, check, 40_000);
+    }
+
+    private static async Task AssertRefusedByTheLimitAsync(HttpClient client, string body)
+    {
+        JsonElement refused = await DecisionAsync(client, body);
+        Assert.False(refused.GetProperty("allowed").GetBoolean());
+        Assert.False(refused.TryGetProperty("blocked", out JsonElement blocked) && blocked.ValueKind == JsonValueKind.String, $"blocked too early: {refused}");
+    }
+
+    private static async Task AssertBlockedForAsync(HttpClient client, string body, long blockMs)
+    {
+        JsonElement blocked = await DecisionAsync(client, body);
+        Assert.False(blocked.GetProperty("allowed").GetBoolean());
+        Assert.Equal("penalty", blocked.GetProperty("blocked").GetString());
+        Assert.Equal(blockMs, blocked.GetProperty("retryAfterMs").GetInt64());
+    }
+
     private async Task<HttpClient> TenantClientAsync()
     {
         (_, string apiKey) = await Gateway.CreateTenantAsync();
