@@ -176,6 +176,13 @@ public sealed class TestClusterSilo : IAsyncDisposable
     /// <summary>How many call bundles this silo has received from other nodes.</summary>
     public long BundlesReceived => _silo.Cluster?.Router?.BundlesReceived ?? 0;
 
+    /// <summary>How many requests this silo forwarded to the owner in its view (they reached it for a grain it does not own).</summary>
+    public long RequestsForwarded => _silo.Cluster?.Router?.RequestsForwarded ?? 0;
+
+    /// <summary>The silo that owns <paramref name="grainId"/> in this silo's current view; default when it has no Active silo.</summary>
+    public SiloAddress OwnerOf(GrainId grainId) =>
+        _silo.Cluster is { } cluster && cluster.Placement.TryGetOwner(grainId, out SiloAddress owner) ? owner : default;
+
     /// <summary>Whether the grain currently has an activation on this silo.</summary>
     public bool IsActive(GrainId grainId) => _host.Services.GetRequiredService<Catalog.ActivationCatalog>().TryGetActivation(grainId, out _);
 

@@ -93,6 +93,11 @@ internal sealed partial class MessageRouter
 
     private long _bundlesReceived;
 
+    /// <summary>Requests this silo forwarded to the owner in its view; for tests and diagnostics.</summary>
+    public long RequestsForwarded => Volatile.Read(ref _requestsForwarded);
+
+    private long _requestsForwarded;
+
     /// <summary>
     /// Runs each call of a bundle as a request of its own. A call whose grain this silo does not own is
     /// not forwarded: it is answered Retry and its sender routes that call again alone.
@@ -223,6 +228,7 @@ internal sealed partial class MessageRouter
             PendingCalls.Add(call);
         }
 
+        Interlocked.Increment(ref _requestsForwarded);
         RoutingLog.Forwarding(_logger, message.Target, owner, forwarded.ForwardCount);
         _ = SendAsync(owner, forwarded, call);
     }
