@@ -39,6 +39,47 @@ public sealed class ClusterTests
     }
 
     [Fact]
+    public async Task WhenASiloJoinsTheGrainsItTakesOverAreHandedOffWithTheirUnwrittenState()
+    {
+        await using TestCluster cluster = await TestCluster.StartAsync(3);
+        IGrainFactory client = cluster.Silos[0].GrainFactory;
+        string[] keys = Enumerable.Range(0, 120).Select(i => $"handoff-{Guid.NewGuid():N}-{i}").ToArray();
+        GrainId[] grains = keys.Select(key => TestSilo.GetGrainId(client.GetGrain<ICounterGrain>(key))).ToArray();
+        var acknowledged = new int[keys.Length];
+        for (int i = 0; i < keys.Length; i++)
+        {
+            await client.GetGrain<ICounterGrain>(keys[i]).AddAndWriteAsync(1);
+            // Only in memory: just the hand-off's write on deactivation can persist it.
+            acknowledged[i] = await client.GetGrain<ICounterGrain>(keys[i]).AddAsync(i + 10);
+        }
+
+        TestClusterSilo[] oldOwners = grains.Select(grain => Assert.Single(cluster.Silos, silo => silo.IsActive(grain))).ToArray();
+
+        TestClusterSilo fourth = await cluster.StartSiloAsync();
+        await cluster.WaitForStableViewAsync();
+        int[] moved = Enumerable.Range(0, keys.Length).Where(i => fourth.OwnerOf(grains[i]) == fourth.Address).ToArray();
+        await TestSilo.WaitUntilAsync(
+            () => moved.All(i => !oldOwners[i].IsActive(grains[i])),
+            "every grain the new silo owns was deactivated on its old owner");
+
+        Assert.InRange(moved.Length, 1, keys.Length - 1);
+        Assert.All(grains, grain => Assert.All(cluster.Silos, silo => Assert.Equal(fourth.OwnerOf(grain), silo.OwnerOf(grain))));
+        foreach (int i in Enumerable.Range(0, keys.Length).Except(moved))
+        {
+            Assert.True(oldOwners[i].IsActive(grains[i]), $"grain {keys[i]} was deactivated on {oldOwners[i]} although it still owns it");
+        }
+
+        foreach (int i in moved)
+        {
+            Assert.Equal(1, GrainEvents.Get(GrainEvents.Deactivations, keys[i]));
+            Assert.Equal(DeactivationReasonCode.OwnershipChanged, GrainEvents.LastDeactivationReason[keys[i]]);
+            Assert.Equal(acknowledged[i], await client.GetGrain<ICounterGrain>(keys[i]).GetAsync());
+            Assert.True(fourth.IsActive(grains[i]), $"grain {keys[i]} was read back elsewhere than on its new owner");
+            Assert.Equal(2, GrainEvents.Get(GrainEvents.Activations, keys[i]));
+        }
+    }
+
+    [Fact]
     public async Task EachGrainHasOneActivationInTheClusterWhicheverSiloIsCalled()
     {
         await using TestCluster cluster = await TestCluster.StartAsync(3);
