@@ -108,14 +108,15 @@ internal sealed partial class MessageRouter : IGrainRequestDispatcher, IGrainCal
     internal void RetryMany(List<(GrainId Target, GrainRequest Request)> calls, string reason, SiloAddress unreachable)
     {
         RoutingLog.Retrying(_logger, calls[0].Request.Method.FullName, calls[0].Target, 1, reason);
-        _ = RetryAfterRefreshAsync(calls, attempt: 1, unreachable);
+        _ = RetryAfterRefreshAsync(calls, attempt: 1, unreachable, reason);
     }
 
     /// <summary>
     /// Routes a request that failed to reach its owner, after refreshing the membership view. When
-    /// <paramref name="unreachable"/> names the silo that could not be reached, the retry waits (up to
-    /// the response timeout) until the view no longer gives the grain to that silo: a dead silo stays
-    /// Active in every view until the failure detector declares it, a few seconds.
+    /// <paramref name="unreachable"/> names the silo that could not be reached, the retry waits until the
+    /// view no longer gives the grain to that silo (a dead silo stays Active in every view until the
+    /// failure detector declares it, a few seconds), and fails the call with
+    /// <see cref="SiloUnavailableException"/> shortly before its deadline when that never happens.
     /// </summary>
     public void Retry<TResult>(GrainRequest<TResult> request, IResponseCompletion<TResult> completion, GrainId target, int attempt, string reason, SiloAddress unreachable = default)
     {
@@ -127,30 +128,38 @@ internal sealed partial class MessageRouter : IGrainRequestDispatcher, IGrainCal
         }
 
         RoutingLog.Retrying(_logger, request.Method.FullName, target, attempt + 1, reason);
-        _ = RetryAfterRefreshAsync([(target, request)], attempt + 1, unreachable);
+        _ = RetryAfterRefreshAsync([(target, request)], attempt + 1, unreachable, reason);
     }
 
     /// <summary>
     /// Refreshes the view, then routes each call the view no longer gives to <paramref name="unreachable"/>;
-    /// the others wait for further refreshes until it does or the response timeout passes.
+    /// the others wait for further refreshes until it does, or fail when their deadline comes close.
     /// </summary>
-    private async Task RetryAfterRefreshAsync(List<(GrainId Target, GrainRequest Request)> calls, int attempt, SiloAddress unreachable)
+    private async Task RetryAfterRefreshAsync(List<(GrainId Target, GrainRequest Request)> calls, int attempt, SiloAddress unreachable, string reason)
     {
-        long deadline = Environment.TickCount64 + (long)PendingCalls.ResponseTimeout.TotalMilliseconds;
+        // For requests without a caller's deadline (none today), the response timeout from now.
+        long fallbackDeadline = PendingCalls.ComputeDeadline();
         while (true)
         {
             await RefreshQuietlyAsync().ConfigureAwait(false);
-            bool last = Environment.TickCount64 >= deadline;
             List<(GrainId Target, GrainRequest Request)>? waiting = null;
             foreach ((GrainId target, GrainRequest request) in calls)
             {
-                if (!last && !unreachable.IsDefault && _placement.TryGetOwner(target, out SiloAddress owner) && owner == unreachable)
+                if (unreachable.IsDefault || !_placement.TryGetOwner(target, out SiloAddress owner) || owner != unreachable)
+                {
+                    Route(target, request, attempt);
+                }
+                else if (TimeLeft(request, fallbackDeadline) > GiveUpBeforeDeadline)
                 {
                     (waiting ??= []).Add((target, request));
                 }
                 else
                 {
-                    Route(target, request, attempt);
+                    // Nothing declared the silo dead (when every silo died, nobody is left to): a clear
+                    // error before the caller's deadline, not a bare timeout or one more doomed attempt.
+                    request.Fail(new SiloUnavailableException(
+                        $"{request.Method.FullName} on grain {target} could not reach silo {unreachable}, which owns the grain in this node's view " +
+                        $"and is still Active in it: {reason}"));
                 }
             }
 
@@ -164,8 +173,22 @@ internal sealed partial class MessageRouter : IGrainRequestDispatcher, IGrainCal
         }
     }
 
+    /// <summary>How long <paramref name="request"/>'s caller still waits for it.</summary>
+    private TimeSpan TimeLeft(GrainRequest request, long fallbackDeadline)
+    {
+        long deadline = request.Accept(CallerDeadline.Instance, fallbackDeadline);
+        long now = PendingCalls.TimeProvider.GetTimestamp();
+        return deadline <= now ? TimeSpan.Zero : PendingCalls.TimeProvider.GetElapsedTime(now, deadline);
+    }
+
     /// <summary>How often a retry waiting for a dead silo to leave the view looks again.</summary>
     private static readonly TimeSpan RetryPollInterval = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// How long before its deadline a call waiting for a silo to leave the view gives up: enough for
+    /// the clear error to win over the pending-call sweeper's timeout.
+    /// </summary>
+    private static readonly TimeSpan GiveUpBeforeDeadline = TimeSpan.FromSeconds(1);
 
     private void Route(GrainId grainId, GrainRequest request, int attempt)
     {
@@ -247,6 +270,15 @@ internal sealed partial class MessageRouter : IGrainRequestDispatcher, IGrainCal
         {
             call.OnDeliveryFailed(reason, delivered: true);
         }
+    }
+
+    /// <summary>The deadline of a request's caller (its completion's table entry), or the state passed in when it has none.</summary>
+    private sealed class CallerDeadline : IGrainRequestVisitor<long, long>
+    {
+        public static readonly CallerDeadline Instance = new();
+
+        public long Visit<TResult>(GrainRequest<TResult> request, long fallback) =>
+            request.Completion is IPendingCall caller ? caller.DeadlineTimestamp : fallback;
     }
 
     /// <summary>Where a visited request goes.</summary>

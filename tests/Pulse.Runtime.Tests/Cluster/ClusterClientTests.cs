@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Pulse.Runtime.Configuration;
 using Pulse.Runtime.Testing;
 using Pulse.Runtime.Tests.Runtime;
 
@@ -50,5 +53,29 @@ public sealed class ClusterClientTests
 
         Assert.Contains("no active silo", error.Message);
         Assert.False(client.Client.IsConnected);
+    }
+
+    [Fact]
+    public async Task AClientWhoseSilosAllDiedWithoutAGoodbyeFailsCallsWithAClearErrorInsteadOfHanging()
+    {
+        await using TestCluster cluster = await TestCluster.StartAsync(2);
+        var responseTimeout = TimeSpan.FromSeconds(10);
+        TestClusterClient client = await cluster.CreateClientAsync(services => services.Configure<MessagingOptions>(options => options.ResponseTimeout = responseTimeout));
+        await TestSilo.WaitUntilAsync(() => client.Client.ActiveSilos.Count == 2, "the client sees two silos");
+        foreach (TestClusterSilo silo in cluster.Silos)
+        {
+            await cluster.KillSiloAsync(silo);
+        }
+
+        var calling = Stopwatch.StartNew();
+        SiloUnavailableException error = await Assert.ThrowsAsync<SiloUnavailableException>(
+            () => client.GrainFactory.GetGrain<ICounterGrain>($"orphan-{Guid.NewGuid():N}").GetAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+        TimeSpan failedAfter = calling.Elapsed;
+
+        // Nobody is left to declare the silos dead: the client's view still lists them as Active.
+        Assert.Equal(2, client.Client.ActiveSilos.Count);
+        Assert.Contains("could not reach silo", error.Message);
+        Assert.Contains("still Active", error.Message);
+        Assert.True(failedAfter < responseTimeout, $"the call failed only after {failedAfter}");
     }
 }
