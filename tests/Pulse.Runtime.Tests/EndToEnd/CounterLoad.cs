@@ -5,8 +5,10 @@ using Pulse.Runtime.Tests.Runtime;
 namespace Pulse.Runtime.Tests.EndToEnd;
 
 /// <summary>
-/// Callers that keep incrementing persistent counters (one write per call) and remember, per key, the
-/// highest value a call returned (acknowledged writes) and when calls last failed and succeeded.
+/// Callers that keep incrementing persistent counters (one write per call) and remember, per key, how
+/// many increments were acknowledged, how many calls failed (those may or may not have been applied),
+/// the highest value a call returned, and when calls last failed and succeeded. Keys are new (the
+/// prefix must be unique), so every counter starts at 0.
 /// </summary>
 public sealed class CounterLoad : IAsyncDisposable
 {
@@ -60,6 +62,30 @@ public sealed class CounterLoad : IAsyncDisposable
     /// <summary>The highest acknowledged value per key.</summary>
     public IReadOnlyDictionary<string, int> Acknowledged => _records.ToDictionary(pair => pair.Key, pair => pair.Value.Acknowledged);
 
+    /// <summary>
+    /// Reads every counter through <paramref name="grains"/> (after <see cref="StopAsync"/>) and describes
+    /// each whose value the calls cannot explain: below the acknowledged increments or the highest value
+    /// a call returned (an acknowledged write was lost, even if later writes raised the value again), or
+    /// above the acknowledged increments plus the failed calls (an increment was applied twice).
+    /// </summary>
+    public async Task<IReadOnlyList<string>> FindUnexplainedValuesAsync(IGrainFactory grains)
+    {
+        List<string> unexplained = [];
+        foreach ((string key, KeyRecord record) in _records)
+        {
+            int stored = await grains.GetGrain<ICounterGrain>(key).GetAsync();
+            int least = Math.Max(record.AcknowledgedIncrements, record.Acknowledged);
+            int most = record.AcknowledgedIncrements + record.Unknown;
+            if (stored < least || stored > most)
+            {
+                unexplained.Add($"{key}: {stored} is stored, but {record.AcknowledgedIncrements} increments were acknowledged " +
+                    $"(the highest value returned was {record.Acknowledged}) and {record.Unknown} failed calls may have been applied");
+            }
+        }
+
+        return unexplained;
+    }
+
     public async Task StopAsync()
     {
         await _stop.CancelAsync();
@@ -86,6 +112,7 @@ public sealed class CounterLoad : IAsyncDisposable
                 lock (record)
                 {
                     record.Acknowledged = Math.Max(record.Acknowledged, value);
+                    record.AcknowledgedIncrements++;
                     record.LastSuccessStartMs = Math.Max(record.LastSuccessStartMs, started);
                 }
 
@@ -96,6 +123,10 @@ public sealed class CounterLoad : IAsyncDisposable
                 lock (record)
                 {
                     record.LastFailureEndMs = Now;
+
+                    // A failure does not say whether the increment was applied: the call may have run (its
+                    // silo died before answering, or the write failed after the increment in memory).
+                    record.Unknown++;
                 }
 
                 Interlocked.Increment(ref _failures);
@@ -113,6 +144,8 @@ public sealed class CounterLoad : IAsyncDisposable
     private sealed class KeyRecord
     {
         public int Acknowledged;
+        public int AcknowledgedIncrements;
+        public int Unknown;
         public long LastSuccessStartMs = -1;
         public long LastFailureEndMs = -1;
     }
