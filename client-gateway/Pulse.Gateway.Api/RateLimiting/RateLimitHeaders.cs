@@ -12,8 +12,8 @@ namespace Pulse.Gateway.Api.RateLimiting;
 /// </summary>
 public static class RateLimitHeaders
 {
-    // Durations saturate at long.MaxValue ms for huge limits, bursts and costs (a GCRA burst of 10^12 over a
-    // year is 10^12 years); ms + 999 would then wrap negative. Seconds are capped at the largest integer a
+    // Validation keeps a full refill within 100 years, but the evaluator saturates durations at long.MaxValue ms
+    // rather than overflow, and ms + 999 would then wrap negative. Seconds are capped at the largest integer a
     // structured field may carry (RFC 8941, 15 digits, about 31.7 million years), which every field here can hold.
     private const long MaxSeconds = 999_999_999_999_999;
 

@@ -13,6 +13,13 @@ public static class RateLimitRuleValidator
     public const long MaxDurationMs = 365L * 24 * 60 * 60 * 1000;
 
     /// <summary>
+    /// The longest a <c>gcra</c>, <c>token_bucket</c> or <c>leaky_bucket</c> key may take to refill a full burst
+    /// (burst × windowMs / limit): 100 × 365 days. Beyond it a key's state (a time, in milliseconds) would not fit
+    /// 64 bits, and its answers would saturate into nonsense.
+    /// </summary>
+    public const long MaxRefillMs = 100 * MaxDurationMs;
+
+    /// <summary>
     /// Validates <paramref name="rule"/> and <paramref name="cost"/>.
     /// </summary>
     /// <param name="rule">The rule.</param>
@@ -24,7 +31,8 @@ public static class RateLimitRuleValidator
     /// <returns>True when the rule and cost are valid.</returns>
     /// <remarks>
     /// limit ≥ 1; windowMs 1 ms to 365 days, except with a calendar, where it is ignored and may be 0 (still not
-    /// negative or over a year); burst ≥ 0; a calendar only with <c>fixed_window</c>; a time zone only with a
+    /// negative or over a year); burst ≥ 0, and for the bucket algorithms and gcra at most what refills in 100 years
+    /// (<see cref="MaxRefillMs"/>); a calendar only with <c>fixed_window</c>; a time zone only with a
     /// calendar, and one that exists on the silo. The cost's size, |cost|, is at most the effective burst and,
     /// for the window algorithms, at most the limit: a larger request could never be admitted, and a larger
     /// refund could give back more than one request can take. Penalties: rejections ≥ 1; withinMs, blockMs and
@@ -136,6 +144,12 @@ public static class RateLimitRuleValidator
             {
                 return ("timeZone", "is not a known IANA time zone.");
             }
+        }
+
+        if (rule.Algorithm is RateLimitAlgorithm.Gcra or RateLimitAlgorithm.TokenBucket or RateLimitAlgorithm.LeakyBucket
+            && (Int128)rule.EffectiveBurst * rule.WindowMs > (Int128)MaxRefillMs * rule.Limit)
+        {
+            return ("burst", $"must refill within 100 years: burst × windowMs / limit may be at most {MaxRefillMs} ms.");
         }
 
         long maxCost = rule.Algorithm is RateLimitAlgorithm.SlidingWindow or RateLimitAlgorithm.FixedWindow

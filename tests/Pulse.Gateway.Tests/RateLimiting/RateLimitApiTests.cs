@@ -395,26 +395,33 @@ public sealed class RateLimitApiTests(RateLimitGatewayFixture fixture) : IClassF
     }
 
     [Fact]
-    public async Task HugeBurstsAndCostsGiveSaturatedNonNegativeRateLimitFields()
+    public async Task ABurstThatTakesOver100YearsToRefillIsRefusedAndTheLongestAllowedGivesSaneFields()
     {
         using HttpClient client = await TenantClientAsync();
 
-        // One unit a year with a burst of 10^12, all taken at once: 10^12 years until it is full again.
-        const string body = """{"key":"huge","limit":1,"windowMs":31536000000,"burst":1000000000000,"cost":1000000000000}""";
+        // One unit a year with a burst of 10^12: 10^12 years to refill, far past what a key's state can hold.
+        await Api.AssertProblemAsync(
+            await CheckAsync(client, """{"key":"huge","limit":1,"windowMs":31536000000,"burst":1000000000000,"cost":1000000000000}"""),
+            HttpStatusCode.BadRequest,
+            "burst");
+
+        // The longest allowed, taken whole: 100 years (3,153,600,000 s) until full again, then refused for as long.
+        const string body = """{"key":"century","limit":1,"windowMs":31536000000,"burst":100,"cost":100}""";
+        const long century = 100 * 31_536_000_000;
         using HttpResponseMessage admitted = await CheckAsync(client, body);
         Assert.Equal(HttpStatusCode.OK, admitted.StatusCode);
         JsonElement decision = await Api.ReadJsonAsync(admitted);
         Assert.True(decision.GetProperty("allowed").GetBoolean());
-        Assert.Equal(long.MaxValue, decision.GetProperty("resetAfterMs").GetInt64());
-        Assert.Equal("\"adhoc\";r=0;t=999999999999999", Header(admitted, "RateLimit"));
-        Assert.Equal("999999999999999", Header(admitted, "X-RateLimit-Reset"));
+        Assert.Equal(0, decision.GetProperty("remaining").GetInt64());
+        Assert.InRange(decision.GetProperty("resetAfterMs").GetInt64(), century - 1000, century);
+        Assert.Equal("\"adhoc\";r=0;t=3153600000", Header(admitted, "RateLimit"));
 
         using HttpResponseMessage refused = await CheckAsync(client, body);
-        Assert.Equal(HttpStatusCode.OK, refused.StatusCode);
-        Assert.False((await Api.ReadJsonAsync(refused)).GetProperty("allowed").GetBoolean());
-        Assert.Equal("999999999999999", Header(refused, "Retry-After"));
-        Assert.EndsWith(";t=999999999999999", Header(refused, "RateLimit"));
-        Assert.Equal("999999999999999", Header(refused, "X-RateLimit-Reset"));
+        JsonElement refusal = await Api.ReadJsonAsync(refused);
+        Assert.False(refusal.GetProperty("allowed").GetBoolean());
+        Assert.Equal(0, refusal.GetProperty("remaining").GetInt64());
+        Assert.InRange(refusal.GetProperty("retryAfterMs").GetInt64(), century - 1000, century);
+        Assert.InRange(long.Parse(Header(refused, "Retry-After"), System.Globalization.CultureInfo.InvariantCulture), 3_153_599_999, 3_153_600_000);
     }
 
     [Theory]
