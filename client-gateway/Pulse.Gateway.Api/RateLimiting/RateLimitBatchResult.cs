@@ -34,10 +34,11 @@ internal sealed class RateLimitBatchResult : IResult, IStatusCodeHttpResult
     private static readonly byte[] s_remaining = Fragment(",", nameof(RateLimitCheckResponse.Remaining), ":");
     private static readonly byte[] s_resetAfter = Fragment(",", nameof(RateLimitCheckResponse.ResetAfterMs), ":");
     private static readonly byte[] s_retryAfter = Fragment(",", nameof(RateLimitCheckResponse.RetryAfterMs), ":");
+    private static readonly byte[] s_delay = Fragment(",", nameof(RateLimitCheckResponse.DelayMs), ":");
     private static readonly byte[] s_closeShadow = Fragment(",", nameof(RateLimitCheckResponse.ShadowRejected), ":true}");
 
-    /// <summary>Room <see cref="Format"/> needs: 113 bytes of names and punctuation and four integers of up to 20 characters (193), rounded up.</summary>
-    internal const int MaxFormattedLength = 224;
+    /// <summary>Room <see cref="Format"/> needs: 124 bytes of names and punctuation and five integers of up to 20 characters (224), rounded up.</summary>
+    internal const int MaxFormattedLength = 256;
 
     private RateLimitCheckResult[]? _results;
     private readonly int _count;
@@ -139,6 +140,12 @@ internal sealed class RateLimitBatchResult : IResult, IStatusCodeHttpResult
         length = Append(destination, length, decision.ResetAfterMs);
         length = Append(destination, length, s_retryAfter);
         length = Append(destination, length, decision.RetryAfterMs);
+        if (decision.DelayMs != 0)
+        {
+            length = Append(destination, length, s_delay);
+            length = Append(destination, length, decision.DelayMs);
+        }
+
         return Append(destination, length, result.Outcome == RateLimitOutcome.ShadowRejected ? s_closeShadow : "}"u8);
     }
 
@@ -163,6 +170,7 @@ internal sealed class RateLimitBatchResult : IResult, IStatusCodeHttpResult
         Remaining = result.Decision.Remaining,
         ResetAfterMs = result.Decision.ResetAfterMs,
         RetryAfterMs = result.Decision.RetryAfterMs,
+        DelayMs = result.Decision.DelayMs,
         Blocked = result.Outcome == RateLimitOutcome.Blocked ? result.BlockReason : null,
         ShadowRejected = result.Outcome == RateLimitOutcome.ShadowRejected,
     };

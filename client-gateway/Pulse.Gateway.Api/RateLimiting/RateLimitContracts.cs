@@ -50,6 +50,10 @@ public struct RateLimitCheckResponse
     /// <summary>When refused, milliseconds until the same request would pass; 0 when allowed.</summary>
     public long RetryAfterMs { get; set; }
 
+    /// <summary><c>leaky_bucket</c>: milliseconds to wait before proceeding (the queue ahead leaks out first); absent when 0.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public long DelayMs { get; set; }
+
     /// <summary>Set when the key is blocked: the block's reason.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Blocked { get; set; }

@@ -85,7 +85,7 @@ public sealed class RateLimitService(IGrainFactory grains, RateLimitStatsCollect
         {
             if (result.Decision.Allowed && result.Outcome != RateLimitOutcome.ShadowRejected)
             {
-                result = new RateLimitCheckResult(result.Decision with { Allowed = false, RetryAfterMs = 0 }, RateLimitOutcome.RolledBack);
+                result = new RateLimitCheckResult(result.Decision with { Allowed = false, RetryAfterMs = 0, DelayMs = 0 }, RateLimitOutcome.RolledBack);
             }
         }
     }
@@ -260,6 +260,7 @@ public sealed class RateLimitService(IGrainFactory grains, RateLimitStatsCollect
             RateLimitDecision rolledBack = result.Decision with
             {
                 Allowed = false,
+                DelayMs = 0,
                 Remaining = Math.Clamp(result.Decision.Remaining + check.Cost, 0, result.Decision.Limit),
             };
             results[i] = new RateLimitCheckResult(rolledBack, RateLimitOutcome.RolledBack);

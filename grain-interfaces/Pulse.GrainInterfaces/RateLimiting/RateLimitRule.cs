@@ -47,10 +47,15 @@ public sealed record PenaltyRule(
 /// <param name="Remaining">Cost units still available right after this check.</param>
 /// <param name="ResetAfterMs">Milliseconds until the limit is fully available again.</param>
 /// <param name="RetryAfterMs">When rejected, milliseconds until the same request would be admitted; 0 when allowed.</param>
+/// <param name="DelayMs">
+/// <c>leaky_bucket</c> only: milliseconds the admitted request should wait before it proceeds, the time the queue
+/// ahead of it takes to leak out, so requests that wait it out leave evenly spaced at the limit's rate; 0 otherwise.
+/// </param>
 [GenerateSerializer]
 public readonly record struct RateLimitDecision(
     [property: Id(0)] bool Allowed,
     [property: Id(1)] long Limit,
     [property: Id(2)] long Remaining,
     [property: Id(3)] long ResetAfterMs,
-    [property: Id(4)] long RetryAfterMs);
+    [property: Id(4)] long RetryAfterMs,
+    [property: Id(5)] long DelayMs = 0);

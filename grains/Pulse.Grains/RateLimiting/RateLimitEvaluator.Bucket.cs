@@ -30,7 +30,11 @@ public static partial class RateLimitEvaluator
 
         long remaining = after >= capacity ? 0 : Saturate((capacity - after) / window);
         long retryAfter = allowed ? 0 : CeilDiv(next - capacity, rule.Limit);
-        return new RateLimitDecision(allowed, rule.Limit, remaining, CeilDiv(after, rule.Limit), retryAfter);
+
+        // The same level read as a queue: what is already in it leaks out at `limit` per window before this
+        // request's turn. A token bucket admits the same requests at once; the leaky bucket spaces them.
+        long delay = allowed && cost > 0 && rule.Algorithm == RateLimitAlgorithm.LeakyBucket ? CeilDiv(level, rule.Limit) : 0;
+        return new RateLimitDecision(allowed, rule.Limit, remaining, CeilDiv(after, rule.Limit), retryAfter, delay);
     }
 
     /// <summary>The level at <paramref name="nowMs"/>, in 1/windowMs units, after draining since the last update.</summary>

@@ -424,6 +424,42 @@ public sealed class RateLimitApiTests(RateLimitGatewayFixture fixture) : IClassF
         Assert.InRange(long.Parse(Header(refused, "Retry-After"), System.Globalization.CultureInfo.InvariantCulture), 3_153_599_999, 3_153_600_000);
     }
 
+    [Fact]
+    public async Task ALeakyBucketTellsEachAdmittedRequestHowLongToWaitAndATokenBucketDoesNot()
+    {
+        using HttpClient client = await TenantClientAsync();
+
+        // One request an hour leaks out; three arrive at once: the second waits about an hour, the third two.
+        const string leaky = """{"key":"queue","limit":1,"windowMs":3600000,"algorithm":"leaky_bucket","burst":3}""";
+        long[] delays = new long[3];
+        for (int i = 0; i < 3; i++)
+        {
+            JsonElement decision = await DecisionAsync(client, leaky);
+            Assert.True(decision.GetProperty("allowed").GetBoolean());
+            delays[i] = decision.TryGetProperty("delayMs", out JsonElement delay) ? delay.GetInt64() : 0;
+        }
+
+        Assert.Equal(0, delays[0]);
+        Assert.InRange(delays[1], 3_590_000, 3_600_000);
+        Assert.InRange(delays[2], 7_190_000, 7_200_000);
+        JsonElement full = await DecisionAsync(client, leaky);
+        Assert.False(full.GetProperty("allowed").GetBoolean());
+        Assert.False(full.TryGetProperty("delayMs", out _));
+
+        // The same burst through a token bucket, and in a batch: admitted at once, no delay on the wire.
+        using HttpResponseMessage batch = await client.PostAsync("/api/v1/ratelimit/check-batch", Api.Json("""
+            {"checks":[
+              {"key":"tokens","limit":1,"windowMs":3600000,"algorithm":"token_bucket","burst":3},
+              {"key":"tokens","limit":1,"windowMs":3600000,"algorithm":"token_bucket","burst":3},
+              {"key":"batch-queue","limit":1,"windowMs":3600000,"algorithm":"leaky_bucket","burst":3},
+              {"key":"batch-queue","limit":1,"windowMs":3600000,"algorithm":"leaky_bucket","burst":3}]}
+            """));
+        JsonElement[] results = (await Api.ReadJsonAsync(batch)).GetProperty("results").EnumerateArray().ToArray();
+        Assert.All(results, result => Assert.True(result.GetProperty("allowed").GetBoolean()));
+        Assert.Equal([false, false, false, true], results.Select(result => result.TryGetProperty("delayMs", out _)));
+        Assert.InRange(results[3].GetProperty("delayMs").GetInt64(), 3_590_000, 3_600_000);
+    }
+
     [Theory]
     [InlineData("""{"limit":5,"windowMs":1000,"calendar":"fortnight"}""", "calendar")]
     [InlineData("""{"limit":5,"algorithm":"fixed_window","calendar":"day","timeZone":"Mars/Olympus_Mons"}""", "timeZone")]

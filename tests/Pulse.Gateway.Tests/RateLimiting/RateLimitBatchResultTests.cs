@@ -74,15 +74,17 @@ public sealed class RateLimitBatchResultTests
     }
 
     [Theory]
-    [InlineData(true, 100L, 99L, 0L, 0L, RateLimitOutcome.Allowed)]
-    [InlineData(false, long.MaxValue, long.MinValue, long.MaxValue, long.MinValue, RateLimitOutcome.ShadowRejected)]
-    [InlineData(false, long.MinValue, -1L, -10L, long.MaxValue, RateLimitOutcome.Rejected)]
-    [InlineData(true, 1L, 0L, 9L, 0L, RateLimitOutcome.NearLimit)]
-    [InlineData(false, 5L, 0L, 1_000L, 1_000L, RateLimitOutcome.Blocked)]
-    public void AFormattedDecisionIsWhatTheSerializerWrites(bool allowed, long limit, long remaining, long resetAfterMs, long retryAfterMs, RateLimitOutcome outcome)
+    [InlineData(true, 100L, 99L, 0L, 0L, 0L, RateLimitOutcome.Allowed)]
+    [InlineData(false, long.MaxValue, long.MinValue, long.MaxValue, long.MinValue, long.MinValue, RateLimitOutcome.ShadowRejected)]
+    [InlineData(false, long.MinValue, -1L, -10L, long.MaxValue, long.MaxValue, RateLimitOutcome.Rejected)]
+    [InlineData(true, 1L, 0L, 9L, 0L, 0L, RateLimitOutcome.NearLimit)]
+    [InlineData(false, 5L, 0L, 1_000L, 1_000L, 0L, RateLimitOutcome.Blocked)]
+    [InlineData(true, 10L, 2L, 300L, 0L, 200L, RateLimitOutcome.Allowed)]
+    [InlineData(true, 10L, 0L, 500L, 0L, 400L, RateLimitOutcome.NearLimit)]
+    public void AFormattedDecisionIsWhatTheSerializerWrites(bool allowed, long limit, long remaining, long resetAfterMs, long retryAfterMs, long delayMs, RateLimitOutcome outcome)
     {
-        // A block without a reason is formatted too; the serializer omits the null reason.
-        var result = new RateLimitCheckResult(new RateLimitDecision(allowed, limit, remaining, resetAfterMs, retryAfterMs), outcome);
+        // A block without a reason is formatted too; the serializer omits the null reason, and a delay of 0.
+        var result = new RateLimitCheckResult(new RateLimitDecision(allowed, limit, remaining, resetAfterMs, retryAfterMs, delayMs), outcome);
         Span<byte> formatted = stackalloc byte[RateLimitBatchResult.MaxFormattedLength];
 
         int length = RateLimitBatchResult.Format(result, formatted);
@@ -96,7 +98,7 @@ public sealed class RateLimitBatchResultTests
         long remaining = i % 100;
         return (allAllowed ? 0 : i % 5) switch
         {
-            0 => new RateLimitCheckResult(new RateLimitDecision(true, 100, remaining, 60_000 + i, 0), RateLimitOutcome.Allowed),
+            0 => new RateLimitCheckResult(new RateLimitDecision(true, 100, remaining, 60_000 + i, 0, i % 3 == 0 ? 0 : 600 * i), RateLimitOutcome.Allowed),
             1 => new RateLimitCheckResult(new RateLimitDecision(true, 100, 1, 60_000, 0), RateLimitOutcome.NearLimit),
             2 => new RateLimitCheckResult(new RateLimitDecision(false, 100, 0, 60_000, 600 + i), RateLimitOutcome.Rejected),
             3 => new RateLimitCheckResult(new RateLimitDecision(false, 100, 0, 30_000, 30_000), RateLimitOutcome.Blocked, $"abuse \"{i}\" <tag> é"),
