@@ -137,11 +137,29 @@ internal sealed partial class MessageRouter : IGrainRequestDispatcher, IGrainCal
     /// </summary>
     private async Task RetryAfterRefreshAsync(List<(GrainId Target, GrainRequest Request)> calls, int attempt, SiloAddress unreachable, string reason)
     {
-        // For requests without a caller's deadline (none today), the response timeout from now.
+        // For requests whose completion is not a tracked call of this node (a remote caller's request that a
+        // deactivating activation handed back), the response timeout from now.
         long fallbackDeadline = PendingCalls.ComputeDeadline();
+
+        // Enough for the clear error to win over the pending-call sweeper's timeout, and a small share of
+        // a short response timeout.
+        TimeSpan giveUp = PendingCalls.ResponseTimeout / 10 < MaxGiveUpBeforeDeadline ? PendingCalls.ResponseTimeout / 10 : MaxGiveUpBeforeDeadline;
         while (true)
         {
-            await RefreshQuietlyAsync().ConfigureAwait(false);
+            // A refresh that hangs (the table is part of the outage) must not outlast the give-up point.
+            TimeSpan budget = WaitBudget(calls, fallbackDeadline, giveUp);
+            if (budget > TimeSpan.Zero)
+            {
+                try
+                {
+                    await RefreshQuietlyAsync().WaitAsync(budget).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    // Decide on the view as it is; the refresh carries on in the background.
+                }
+            }
+
             List<(GrainId Target, GrainRequest Request)>? waiting = null;
             foreach ((GrainId target, GrainRequest request) in calls)
             {
@@ -149,7 +167,7 @@ internal sealed partial class MessageRouter : IGrainRequestDispatcher, IGrainCal
                 {
                     Route(target, request, attempt);
                 }
-                else if (TimeLeft(request, fallbackDeadline) > GiveUpBeforeDeadline)
+                else if (TimeLeft(request, fallbackDeadline) > giveUp)
                 {
                     (waiting ??= []).Add((target, request));
                 }
@@ -169,8 +187,23 @@ internal sealed partial class MessageRouter : IGrainRequestDispatcher, IGrainCal
             }
 
             calls = waiting;
-            await Task.Delay(RetryPollInterval).ConfigureAwait(false);
+            TimeSpan pause = WaitBudget(calls, fallbackDeadline, giveUp);
+            await Task.Delay(pause < RetryPollInterval ? pause : RetryPollInterval).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>How long the earliest of <paramref name="calls"/> may still wait before it must give up; zero or less when it must now.</summary>
+    private TimeSpan WaitBudget(List<(GrainId Target, GrainRequest Request)> calls, long fallbackDeadline, TimeSpan giveUp)
+    {
+        TimeSpan earliest = TimeSpan.MaxValue;
+        foreach ((_, GrainRequest request) in calls)
+        {
+            TimeSpan left = TimeLeft(request, fallbackDeadline);
+            earliest = left < earliest ? left : earliest;
+        }
+
+        TimeSpan budget = earliest - giveUp;
+        return budget > TimeSpan.Zero ? budget : TimeSpan.Zero;
     }
 
     /// <summary>How long <paramref name="request"/>'s caller still waits for it.</summary>
@@ -185,10 +218,10 @@ internal sealed partial class MessageRouter : IGrainRequestDispatcher, IGrainCal
     private static readonly TimeSpan RetryPollInterval = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
-    /// How long before its deadline a call waiting for a silo to leave the view gives up: enough for
-    /// the clear error to win over the pending-call sweeper's timeout.
+    /// At most how long before its deadline a call waiting for a silo to leave the view gives up (a tenth of
+    /// the response timeout when that is shorter).
     /// </summary>
-    private static readonly TimeSpan GiveUpBeforeDeadline = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxGiveUpBeforeDeadline = TimeSpan.FromSeconds(1);
 
     private void Route(GrainId grainId, GrainRequest request, int attempt)
     {
