@@ -63,8 +63,8 @@ public static class JsonResponseBody
             response.ContentLength = buffer.WrittenCount;
 
             // Not RequestAborted: the request timeout cancels that token before its own 504 problem is
-            // written through here, and the write would then fail into a 500. A client that went away
-            // fails the write anyway, and Kestrel's minimum data rate drops one that stops reading.
+            // written through here, and the write would then fail into a 500. A write to a connection the
+            // client closed completes without effect, and Kestrel's minimum data rate drops one that stops reading.
             await response.Body.WriteAsync(buffer.WrittenMemory, CancellationToken.None).ConfigureAwait(false);
         }
         finally

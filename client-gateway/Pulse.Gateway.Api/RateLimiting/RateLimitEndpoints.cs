@@ -89,7 +89,7 @@ internal static partial class RateLimitEndpoints
 
         string tenantId = context.GetTenant().TenantId;
 
-        // Both arrays come from the pool: a thousand-check batch needs about 90 KB of them (32 and 56 bytes
+        // Both arrays come from the pool: a thousand-check batch needs about 96 KB of them (32 and 64 bytes
         // an entry), and a batch in flight when a collection starts would carry them into the older generations.
         ResolvedRateLimitCheck[] resolved = ArrayPool<ResolvedRateLimitCheck>.Shared.Rent(count);
         RateLimitCheckResult[]? results = null;

@@ -14,8 +14,8 @@ public static class RateLimitRuleValidator
 
     /// <summary>
     /// The longest a <c>gcra</c>, <c>token_bucket</c> or <c>leaky_bucket</c> key may take to refill a full burst
-    /// (burst × windowMs / limit): 100 × 365 days. Beyond it a key's state (a time, in milliseconds) would not fit
-    /// 64 bits, and its answers would saturate into nonsense.
+    /// (burst × windowMs / limit): 100 × 365 days. A policy, far inside what the arithmetic holds: a GCRA key's state
+    /// is a time in milliseconds, which overflows 64 bits some 292 million years out, where answers saturate.
     /// </summary>
     public const long MaxRefillMs = 100 * MaxDurationMs;
 
