@@ -1,13 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Pulse.Gateway.Api.Hosting;
 
 namespace Pulse.Gateway.Tests;
@@ -60,27 +54,15 @@ public sealed class GatewayDefaultsTests(GatewayFixture fixture) : IClassFixture
         Assert.Contains("0.3 s", problem.GetProperty("detail").GetString());
     }
 
-    private async Task<WebApplication> StartGatewayAsync(Dictionary<string, string?> settings, Action<WebApplication>? map = null)
+    private Task<WebApplication> StartGatewayAsync(Dictionary<string, string?> settings, Action<WebApplication>? map = null)
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
         settings["Pulse:Gateway:AdminKey"] = GatewayFixture.AdminKey;
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(fixture.Silo.GrainFactory);
-        builder.Services.AddPulseGatewayApi(builder.Configuration);
-        WebApplication app = builder.Build();
-        app.UsePulseGatewayApi();
-        app.MapPulseGatewayApi();
-        map?.Invoke(app);
-        await app.StartAsync();
-        return app;
+        return TestGatewayApi.StartAsync(fixture.Silo.GrainFactory, settings, map: map);
     }
 
     private static HttpClient CreateAdminClient(WebApplication app)
     {
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var client = new HttpClient { BaseAddress = new Uri(address) };
+        var client = new HttpClient { BaseAddress = TestGatewayApi.BaseAddressOf(app) };
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", GatewayFixture.AdminKey);
         return client;
     }

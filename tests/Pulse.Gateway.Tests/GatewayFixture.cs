@@ -1,12 +1,7 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Http;
 using Pulse.Gateway.Api.Authentication;
 using Pulse.Gateway.Api.Hosting;
@@ -51,36 +46,31 @@ public sealed class GatewayFixture : IAsyncLifetime
             silo.AddMemoryGrainStorage();
         });
 
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Pulse:Gateway:AdminKey"] = AdminKey,
-            ["Pulse:Gateway:MaxRequestBodyBytes"] = MaxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        });
-        builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(LogLevel.Trace);
-        builder.Logging.AddProvider(Logs);
-        builder.Services.AddSingleton(Silo.GrainFactory);
-        builder.Services.AddPulseGatewayApi(builder.Configuration);
-        builder.Services.AddSingleton<ITenantRequestQuota, BlockNamedTenantsQuota>();
-        builder.Services.AddHealthChecks().AddCheck("silo", () => HealthCheckResult.Healthy(), tags: [GatewayHealthTags.Ready]);
+        _app = await TestGatewayApi.StartAsync(
+            Silo.GrainFactory,
+            new Dictionary<string, string?>
+            {
+                ["Pulse:Gateway:AdminKey"] = AdminKey,
+                ["Pulse:Gateway:MaxRequestBodyBytes"] = MaxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
+            Logs,
+            services =>
+            {
+                services.AddSingleton<ITenantRequestQuota, BlockNamedTenantsQuota>();
+                services.AddHealthChecks().AddCheck("silo", () => HealthCheckResult.Healthy(), tags: [GatewayHealthTags.Ready]);
+            },
+            app =>
+            {
+                // What a service engineer adds: a tenant route group of its own, and an endpoint that fails.
+                app.MapTenantApi("probe").MapGet("/whoami", (HttpContext context) => Results.Text(context.GetTenant().TenantId));
+                app.MapGet("/test/throw", string () => throw new InvalidOperationException(SecretExceptionText));
 
-        _app = builder.Build();
-        _app.UsePulseGatewayApi();
-        _app.MapPulseGatewayApi();
-
-        // What a service engineer adds: a tenant route group of its own, and an endpoint that fails.
-        _app.MapTenantApi("probe").MapGet("/whoami", (HttpContext context) => Results.Text(context.GetTenant().TenantId));
-        _app.MapGet("/test/throw", string () => throw new InvalidOperationException(SecretExceptionText));
-
-        // The grain store failing, as a grain call surfaces it: directly, or while a grain activated.
-        _app.MapGet("/test/store-down", string () => throw new GrainStorageException(SecretExceptionText, new TimeoutException()));
-        _app.MapGet("/test/store-down-on-activation", string () => throw new GrainActivationException(
-            "Activation of grain cache.entry/t/k failed", new GrainStorageException(SecretExceptionText)));
-        await _app.StartAsync();
-        string address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        BaseAddress = new Uri(address);
+                // The grain store failing, as a grain call surfaces it: directly, or while a grain activated.
+                app.MapGet("/test/store-down", string () => throw new GrainStorageException(SecretExceptionText, new TimeoutException()));
+                app.MapGet("/test/store-down-on-activation", string () => throw new GrainActivationException(
+                    "Activation of grain cache.entry/t/k failed", new GrainStorageException(SecretExceptionText)));
+            });
+        BaseAddress = TestGatewayApi.BaseAddressOf(_app);
     }
 
     public async Task DisposeAsync()

@@ -1,12 +1,7 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Logging;
 using Pulse.Gateway.Api.Hosting;
 using Pulse.Runtime;
 using Pulse.Runtime.Hosting;
@@ -102,19 +97,11 @@ public sealed class RateLimitGateway : IAsyncDisposable
 
     private async Task StartApiAsync(IGrainFactory grains)
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Pulse:Gateway:AdminKey"] = AdminKey });
-        builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(LogLevel.Trace);
-        builder.Logging.AddProvider(Logs);
-        builder.Services.AddSingleton(grains);
-        builder.Services.AddPulseGatewayApi(builder.Configuration);
-        builder.Services.AddHealthChecks().AddCheck("silo", () => HealthCheckResult.Healthy(), tags: [GatewayHealthTags.Ready]);
-        _app = builder.Build();
-        _app.UsePulseGatewayApi();
-        _app.MapPulseGatewayApi();
-        await _app.StartAsync();
-        BaseAddress = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        _app = await TestGatewayApi.StartAsync(
+            grains,
+            new Dictionary<string, string?> { ["Pulse:Gateway:AdminKey"] = AdminKey },
+            Logs,
+            services => services.AddHealthChecks().AddCheck("silo", () => HealthCheckResult.Healthy(), tags: [GatewayHealthTags.Ready]));
+        BaseAddress = TestGatewayApi.BaseAddressOf(_app);
     }
 }
