@@ -54,5 +54,5 @@ public static class RateLimitHeaders
         };
     }
 
-    private static long CeilSeconds(long ms) => ms <= 0 ? 0 : Math.Min(MaxSeconds, (ms / 1000) + (ms % 1000 == 0 ? 0 : 1));
+    internal static long CeilSeconds(long ms) => ms <= 0 ? 0 : Math.Min(MaxSeconds, (ms / 1000) + (ms % 1000 == 0 ? 0 : 1));
 }

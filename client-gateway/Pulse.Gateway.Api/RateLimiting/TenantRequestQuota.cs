@@ -48,7 +48,7 @@ public sealed class TenantRequestQuota(IGrainFactory grains, TimeProvider time) 
         RateLimitHeaders.Write(context.Response, PolicyName, reserve.Rule, result.Decision, time.GetUtcNow());
         return ApiResults.Problem(
             StatusCodes.Status429TooManyRequests,
-            $"The tenant's request quota of {quota.Limit} per {quota.WindowMs} ms is used up; retry after {Math.Max(1, (result.Decision.RetryAfterMs + 999) / 1000)} s.");
+            $"The tenant's request quota of {quota.Limit} per {quota.WindowMs} ms is used up; retry after {Math.Max(1, RateLimitHeaders.CeilSeconds(result.Decision.RetryAfterMs))} s.");
     }
 
     // One reserve per tenant and quota: a changed quota starts afresh.

@@ -186,17 +186,24 @@ public sealed class RateLimiterGrain(
         }
 
         RateLimitWindowState? current = state.State.Find(check.Window, create: false);
-        if (trials is null || !trials.TryGetValue(check.Window, out RateLimitWindowState? trial))
+        RateLimitWindowState trial;
+        if (trials is null)
         {
-            trial = Copy(current);
-            trials?.Add(check.Window, trial);
+            // A lone peek decides and forgets: the thread's scratch copy, not one per peek of a thousand-check batch.
+            trial = CopyInto(current, t_scratch ??= new RateLimitWindowState());
+        }
+        else if (!trials.TryGetValue(check.Window, out trial!))
+        {
+            trial = CopyInto(current, new RateLimitWindowState());
+            trials.Add(check.Window, trial);
         }
 
         RateLimitDecision decision = RateLimitEvaluator.Evaluate(trial, rule, check.Cost, now);
         if (decision.Allowed)
         {
-            // What the key has now, nothing taken: the answer the caller gives when another check sinks the batch.
-            RateLimitDecision untouched = RateLimitEvaluator.Evaluate(current ?? new RateLimitWindowState(), rule, 0, now);
+            // What the key has now, nothing taken (a peek never writes): the answer the caller gives when another
+            // check sinks the batch. A key without the window is read through the scratch, reset to empty.
+            RateLimitDecision untouched = RateLimitEvaluator.Evaluate(current ?? CopyInto(null, t_scratch ??= new RateLimitWindowState()), rule, 0, now);
             return new RateLimitCheckResult(untouched with { Allowed = true, RetryAfterMs = 0 }, RateLimitOutcome.Allowed);
         }
 
@@ -245,17 +252,20 @@ public sealed class RateLimiterGrain(
         }
     }
 
-    private static RateLimitWindowState Copy(RateLimitWindowState? source) => source is null
-        ? new RateLimitWindowState()
-        : new RateLimitWindowState
-        {
-            Algorithm = source.Algorithm,
-            Value = source.Value,
-            Fraction = source.Fraction,
-            Scale = source.Scale,
-            TimeMs = source.TimeMs,
-            Previous = source.Previous,
-        };
+    private static RateLimitWindowState CopyInto(RateLimitWindowState? source, RateLimitWindowState target)
+    {
+        target.Algorithm = source?.Algorithm ?? default;
+        target.Value = source?.Value ?? 0;
+        target.Fraction = source?.Fraction ?? 0;
+        target.Scale = source?.Scale ?? 0;
+        target.TimeMs = source?.TimeMs ?? 0;
+        target.Previous = source?.Previous ?? 0;
+        return target;
+    }
+
+    // Peeks run synchronously within a turn, so one scratch window per thread is never shared by two at once.
+    [ThreadStatic]
+    private static RateLimitWindowState? t_scratch;
 
     private void ReportPenaltyBlock(long now, long blockMs, string reason)
     {
