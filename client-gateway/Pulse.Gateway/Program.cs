@@ -7,6 +7,9 @@ using Pulse.Runtime.Hosting;
 // Before any socket exists: .NET reads this switch once (see SocketEngineDefaults).
 SocketEngineDefaults.PreferInlineCompletions();
 
+// Before the host starts its threads, which inherit the slice (see ThreadSliceDefaults).
+ThreadSliceDefaults.PreferShortSlices();
+
 // The gateway turns REST calls into grain calls through a cluster client.
 WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
 

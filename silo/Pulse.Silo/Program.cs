@@ -7,6 +7,9 @@ using Pulse.Silo.Hosting;
 // Before any socket exists: .NET reads this switch once (see SocketEngineDefaults).
 SocketEngineDefaults.PreferInlineCompletions();
 
+// Before the host starts its threads, which inherit the slice (see ThreadSliceDefaults).
+ThreadSliceDefaults.PreferShortSlices();
+
 WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
 
 // Log levels that hold whatever folder the host starts in; appsettings.json and variables override them.

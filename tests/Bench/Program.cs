@@ -8,6 +8,9 @@ using Pulse.Runtime.Testing;
 // an open loop at a fixed rate. silo-host and split-client are the two processes client-calls-split starts.
 // As the silo and gateway hosts do, before any socket exists, so the figures are the deployed runtime's.
 SocketEngineDefaults.PreferInlineCompletions();
+
+// Before the host starts its threads, which inherit the slice (see ThreadSliceDefaults).
+ThreadSliceDefaults.PreferShortSlices();
 string scenario = args.Length > 0 ? args[0] : "all";
 if (scenario == SplitClientCallsScenario.SiloRole && args.Length == 2)
 {

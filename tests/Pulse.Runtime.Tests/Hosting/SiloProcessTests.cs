@@ -80,6 +80,54 @@ public sealed class SiloProcessTests : IDisposable
         Assert.Equal(0, await silo.StopAsync());
     }
 
+    [Theory]
+    [InlineData(null, ThreadSliceDefaults.DefaultSliceMicroseconds)]
+    [InlineData("250", 250)]
+    [InlineData("0", 0)]
+    public async Task TheSilosThreadsRunWithTheConfiguredTimeSliceOrTheKernelsDefault(string? setting, int expectedMicros)
+    {
+        // This test process never asks for a slice, so its own thread shows the kernel's default.
+        ulong kernelDefault = ThreadSliceDefaults.TryReadSlice(0) ?? throw new InvalidOperationException("sched_getattr failed on the test's own thread");
+        Assert.True(kernelDefault > 0, $"this kernel ({Environment.OSVersion}) has no per-thread time slices (Linux 6.12 or later)");
+        int port = FreePort();
+        using SiloProcess silo = SiloProcess.Start(_dataDirectory, new()
+        {
+            ["PULSE_DATA_DIR"] = _dataDirectory,
+            ["PULSE_HTTP_URL"] = $"http://127.0.0.1:{port}",
+            [ThreadSliceDefaults.SliceVariable] = setting,
+        });
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        Assert.Equal(HttpStatusCode.OK, (await silo.WaitForHttpAsync(http, $"http://127.0.0.1:{port}/health/live")).StatusCode);
+
+        // The threads that carry requests all start after Main's first line: the socket engine's and the pool's.
+        var slices = Directory.GetDirectories($"/proc/{silo.Id}/task")
+            .Select(task => (Name: File.ReadAllText(Path.Combine(task, "comm")).Trim(), Slice: ThreadSliceDefaults.TryReadSlice(int.Parse(Path.GetFileName(task)))))
+            .Where(thread => thread.Name is ".NET Sockets" or ".NET TP Worker" && thread.Slice is not null)
+            .ToList();
+        Assert.Contains(slices, thread => thread.Name == ".NET Sockets");
+        ulong expected = expectedMicros == 0 ? kernelDefault : (ulong)expectedMicros * 1_000;
+        Assert.All(slices, thread => Assert.Equal(expected, thread.Slice));
+        Assert.Equal(0, await silo.StopAsync());
+    }
+
+    [Theory]
+    [InlineData("50")]
+    [InlineData("fast")]
+    public async Task ASliceOutsideTheKernelsBoundsStopsTheSiloAtStartNamingTheVariable(string setting)
+    {
+        using SiloProcess silo = SiloProcess.Start(_dataDirectory, new()
+        {
+            ["PULSE_DATA_DIR"] = _dataDirectory,
+            ["PULSE_HTTP_URL"] = $"http://127.0.0.1:{FreePort()}",
+            [ThreadSliceDefaults.SliceVariable] = setting,
+        });
+
+        int exitCode = await silo.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(ThreadSliceDefaults.SliceVariable, silo.Output);
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
