@@ -5,6 +5,8 @@ using Pulse.Bench.BareKestrel;
 // Usage: dotnet Pulse.Bench.BareKestrel.dll [url]   (default http://127.0.0.1:5090)
 // Serves POST /api/v1/ratelimit/check and /check-batch with Pulse's request and response shapes,
 // and GET /health/ready, so tests/Bench/http/ratelimit.sh can drive it with the same wrk scripts.
+// The same thread time slices as the Pulse hosts (see ThreadSliceDefaults): only Pulse's own work differs.
+Pulse.Runtime.Hosting.ThreadSliceDefaults.PreferShortSlices();
 string url = args.Length > 0 ? args[0] : "http://127.0.0.1:5090";
 
 WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
