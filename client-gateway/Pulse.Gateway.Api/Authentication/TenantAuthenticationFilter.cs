@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Pulse.Gateway.Api.Authentication;
 
@@ -8,12 +7,15 @@ namespace Pulse.Gateway.Api.Authentication;
 /// <see cref="TenantContext"/> feature, then runs the <see cref="ITenantRequestQuota"/> hook when one is
 /// registered.
 /// </summary>
-internal sealed class TenantAuthenticationFilter : IEndpointFilter
+/// <remarks>
+/// Created once per endpoint from the application's services, so the singletons it needs are looked up
+/// then and not on every request.
+/// </remarks>
+internal sealed class TenantAuthenticationFilter(TenantAuthenticator authenticator, ITenantRequestQuota? quota = null) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         HttpContext http = context.HttpContext;
-        TenantAuthenticator authenticator = http.RequestServices.GetRequiredService<TenantAuthenticator>();
         (TenantContext? tenant, IResult? problem) = await authenticator.AuthenticateAsync(http).ConfigureAwait(false);
         if (tenant is null)
         {
@@ -21,7 +23,7 @@ internal sealed class TenantAuthenticationFilter : IEndpointFilter
         }
 
         http.Features.Set(tenant);
-        if (http.RequestServices.GetService<ITenantRequestQuota>() is { } quota
+        if (quota is not null
             && await quota.CheckAsync(http, tenant, http.RequestAborted).ConfigureAwait(false) is { } refused)
         {
             return refused;

@@ -214,7 +214,8 @@ public static class JsonBodyReader
     private static async ValueTask<(byte[]? Buffer, int Length, IResult? Problem)> ReadPooledAsync(HttpContext context)
     {
         HttpRequest request = context.Request;
-        (long limit, string tooLarge) = RequestBodyLimits.For(context);
+        RequestBodyLimit bodyLimit = RequestBodyLimits.For(context);
+        long limit = bodyLimit.Limit;
         byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max(request.ContentLength ?? 4096, 256), limit + 1));
         int length = 0;
         try
@@ -239,7 +240,7 @@ public static class JsonBodyReader
                 if (length > limit)
                 {
                     ArrayPool<byte>.Shared.Return(buffer);
-                    return (null, 0, ApiResults.Problem(StatusCodes.Status413PayloadTooLarge, tooLarge));
+                    return (null, 0, ApiResults.Problem(StatusCodes.Status413PayloadTooLarge, bodyLimit.TooLargeDetail));
                 }
             }
         }
@@ -260,6 +261,12 @@ public static class JsonBodyReader
     /// <summary>Whether a content type is JSON (<c>application/json</c>, <c>application/*+json</c>), parameters allowed.</summary>
     public static bool IsJson(string? contentType)
     {
+        // What nearly every client sends, without parsing it.
+        if (string.Equals(contentType, "application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
         if (!MediaTypeHeaderValue.TryParse(contentType, out MediaTypeHeaderValue? media) || !media.MediaType.HasValue)
         {
             return false;

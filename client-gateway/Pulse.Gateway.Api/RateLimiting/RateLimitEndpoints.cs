@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Pulse.Gateway.Api.Authentication;
 using Pulse.Gateway.Api.Json;
 using Pulse.Gateway.Api.Pagination;
@@ -26,8 +27,10 @@ internal static partial class RateLimitEndpoints
 
     public static void Map(RouteGroupBuilder rateLimit)
     {
-        rateLimit.MapPost("/check", CheckAsync).WithName("CheckRateLimit").WithTags("Rate limiting").Produces<RateLimitCheckResponse>();
-        rateLimit.MapPost("/check-batch", CheckBatchAsync).WithName("CheckRateLimitBatch").WithTags("Rate limiting").Produces<RateLimitBatchResponse>();
+        // The two hot routes take their singletons here rather than from the request's services each time.
+        (RateLimitRequestResolver resolver, RateLimitService service, TimeProvider time) = HotPathServices(rateLimit);
+        rateLimit.MapPost("/check", Handler(context => CheckAsync(context, resolver, service, time))).WithName("CheckRateLimit").WithTags("Rate limiting").Produces<RateLimitCheckResponse>();
+        rateLimit.MapPost("/check-batch", Handler(context => CheckBatchAsync(context, resolver, service))).WithName("CheckRateLimitBatch").WithTags("Rate limiting").Produces<RateLimitBatchResponse>();
         rateLimit.MapPut("/policies/{name}", PutPolicyAsync).WithName("PutRateLimitPolicy").WithTags("Rate limiting").Produces<RateLimitPolicyResponse>();
         rateLimit.MapGet("/policies/{name}", GetPolicyAsync).WithName("GetRateLimitPolicy").WithTags("Rate limiting").Produces<RateLimitPolicyResponse>();
         rateLimit.MapDelete("/policies/{name}", DeletePolicyAsync).WithName("DeleteRateLimitPolicy").WithTags("Rate limiting");
@@ -41,8 +44,19 @@ internal static partial class RateLimitEndpoints
     }
 
     /// <summary>The salesmate-compatible route, <c>POST /api/performance/rate-limit/check</c>.</summary>
-    public static void MapLegacy(RouteGroupBuilder performance) =>
-        performance.MapPost("/rate-limit/check", LegacyCheckAsync).WithName("LegacyRateLimitCheck").WithTags("Compatibility").Produces<LegacyRateLimitCheckResponse>();
+    public static void MapLegacy(RouteGroupBuilder performance)
+    {
+        (_, RateLimitService service, TimeProvider time) = HotPathServices(performance);
+        performance.MapPost("/rate-limit/check", Handler(context => LegacyCheckAsync(context, service, time))).WithName("LegacyRateLimitCheck").WithTags("Compatibility").Produces<LegacyRateLimitCheckResponse>();
+    }
+
+    // As a Delegate, so the route handler writes the IResult it returns (a RequestDelegate would drop it).
+    private static Delegate Handler(Func<HttpContext, Task<IResult>> handler) => handler;
+
+    private static (RateLimitRequestResolver Resolver, RateLimitService Service, TimeProvider Time) HotPathServices(IEndpointRouteBuilder endpoints) =>
+        (endpoints.ServiceProvider.GetRequiredService<RateLimitRequestResolver>(),
+         endpoints.ServiceProvider.GetRequiredService<RateLimitService>(),
+         endpoints.ServiceProvider.GetRequiredService<TimeProvider>());
 
     private static async Task<IResult> CheckAsync(HttpContext context, RateLimitRequestResolver resolver, RateLimitService service, TimeProvider time)
     {

@@ -17,6 +17,17 @@ public static class RateLimitHeaders
     // structured field may carry (RFC 8941, 15 digits, about 31.7 million years), which every field here can hold.
     private const long MaxSeconds = 999_999_999_999_999;
 
+    // Limits and remaining counts are mostly small: their text is shared rather than formatted per answer.
+    private static readonly string[] s_smallNumbers = CreateSmallNumbers(1024);
+
+    // A thread's answers mostly repeat one policy, and the reset time changes once a second: the last text
+    // of each is kept per thread and reused while it still matches.
+    [ThreadStatic]
+    private static (string Name, string Limit, long WindowSeconds, string Text) t_lastPolicy;
+
+    [ThreadStatic]
+    private static (long Seconds, string? Text) t_lastResetAt;
+
     /// <summary>Sets the fields for one decision.</summary>
     public static void Write(HttpResponse response, string policyName, RateLimitRule rule, RateLimitDecision decision, DateTimeOffset now)
     {
@@ -26,13 +37,13 @@ public static class RateLimitHeaders
         long windowSeconds = CeilSeconds(WindowMs(rule));
         long resetSeconds = CeilSeconds(decision.ResetAfterMs);
         long resetAt = Math.Min(MaxSeconds, Math.Max(0, now.ToUnixTimeSeconds()) + resetSeconds);
-        string limit = decision.Limit.ToString(CultureInfo.InvariantCulture);
-        string remaining = decision.Remaining.ToString(CultureInfo.InvariantCulture);
-        headers["RateLimit-Policy"] = string.Create(CultureInfo.InvariantCulture, $"\"{policyName}\";q={limit};w={windowSeconds}");
+        string limit = Number(decision.Limit);
+        string remaining = Number(decision.Remaining);
+        headers["RateLimit-Policy"] = PolicyField(policyName, limit, windowSeconds);
         headers["RateLimit"] = string.Create(CultureInfo.InvariantCulture, $"\"{policyName}\";r={remaining};t={resetSeconds}");
         headers["X-RateLimit-Limit"] = limit;
         headers["X-RateLimit-Remaining"] = remaining;
-        headers["X-RateLimit-Reset"] = resetAt.ToString(CultureInfo.InvariantCulture);
+        headers["X-RateLimit-Reset"] = ResetAt(resetAt);
         if (!decision.Allowed)
         {
             headers.RetryAfter = Math.Max(1, CeilSeconds(decision.RetryAfterMs)).ToString(CultureInfo.InvariantCulture);
@@ -52,6 +63,46 @@ public static class RateLimitHeaders
             CalendarUnit.Month => 2_592_000_000,
             _ => rule.WindowMs,
         };
+    }
+
+    private static string Number(long value) =>
+        (ulong)value < (ulong)s_smallNumbers.Length ? s_smallNumbers[value] : value.ToString(CultureInfo.InvariantCulture);
+
+    private static string PolicyField(string policyName, string limit, long windowSeconds)
+    {
+        (string Name, string Limit, long WindowSeconds, string Text) last = t_lastPolicy;
+        if (last.Text is not null && last.WindowSeconds == windowSeconds && last.Limit == limit && last.Name == policyName)
+        {
+            return last.Text;
+        }
+
+        string text = string.Create(CultureInfo.InvariantCulture, $"\"{policyName}\";q={limit};w={windowSeconds}");
+        t_lastPolicy = (policyName, limit, windowSeconds, text);
+        return text;
+    }
+
+    private static string ResetAt(long seconds)
+    {
+        (long Seconds, string? Text) last = t_lastResetAt;
+        if (last.Text is not null && last.Seconds == seconds)
+        {
+            return last.Text;
+        }
+
+        string text = seconds.ToString(CultureInfo.InvariantCulture);
+        t_lastResetAt = (seconds, text);
+        return text;
+    }
+
+    private static string[] CreateSmallNumbers(int count)
+    {
+        var numbers = new string[count];
+        for (int i = 0; i < numbers.Length; i++)
+        {
+            numbers[i] = i.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return numbers;
     }
 
     internal static long CeilSeconds(long ms) => ms <= 0 ? 0 : Math.Min(MaxSeconds, (ms / 1000) + (ms % 1000 == 0 ? 0 : 1));

@@ -19,11 +19,12 @@ internal sealed class RequestBodyLimitMiddleware(RequestDelegate next, IOptions<
 
     public Task InvokeAsync(HttpContext context)
     {
-        (long limit, string tooLarge) = RequestBodyLimits.For(context, _gatewayLimit);
+        RequestBodyLimit bodyLimit = RequestBodyLimits.For(context, _gatewayLimit);
+        long limit = bodyLimit.Limit;
         if (context.Request.ContentLength is long length && length > limit)
         {
             // The client may still be sending; Kestrel drains or closes the connection after the response.
-            return ProblemResponses.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, tooLarge);
+            return ProblemResponses.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, bodyLimit.TooLargeDetail);
         }
 
         IHttpMaxRequestBodySizeFeature? feature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();

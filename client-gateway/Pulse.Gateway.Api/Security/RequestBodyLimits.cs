@@ -42,7 +42,7 @@ public static class RequestBodyLimits
     /// <see cref="IRequestSizeLimitMetadata"/> with a value, ours or the framework's), so it needs routing
     /// to have run; before that, or without metadata, the gateway's option applies.
     /// </summary>
-    public static (long Limit, string TooLargeDetail) For(HttpContext context)
+    public static RequestBodyLimit For(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         return For(
@@ -51,17 +51,23 @@ public static class RequestBodyLimits
     }
 
     /// <summary>As <see cref="For(HttpContext)"/>, with the gateway's limit already known.</summary>
-    internal static (long Limit, string TooLargeDetail) For(HttpContext context, long gatewayLimit)
+    internal static RequestBodyLimit For(HttpContext context, long gatewayLimit)
     {
         IRequestSizeLimitMetadata? metadata = context.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>();
-        if (metadata is RequestBodyLimitMetadata own)
-        {
-            return (own.MaxBytes, Detail(own.Subject, own.MaxBytes));
-        }
-
-        long limit = metadata?.MaxRequestBodySize ?? gatewayLimit;
-        return (limit, Detail("The request body", limit));
+        return metadata is RequestBodyLimitMetadata own
+            ? new RequestBodyLimit(own.MaxBytes, own.Subject)
+            : new RequestBodyLimit(metadata?.MaxRequestBodySize ?? gatewayLimit, RequestBodyLimit.DefaultSubject);
     }
+}
 
-    private static string Detail(string subject, long limit) => $"{subject} exceeds the limit of {limit} bytes.";
+/// <summary>The body limit in force for one request.</summary>
+/// <param name="Limit">Largest body accepted, in bytes.</param>
+/// <param name="Subject">What the body is, for the 413 detail.</param>
+public readonly record struct RequestBodyLimit(long Limit, string Subject)
+{
+    /// <summary>The subject of a limit that is not an endpoint's own.</summary>
+    public const string DefaultSubject = "The request body";
+
+    /// <summary>The 413 detail; built only when a body is refused, as nearly every request is within its limit.</summary>
+    public string TooLargeDetail => $"{Subject} exceeds the limit of {Limit} bytes.";
 }
