@@ -27,7 +27,7 @@ public static class TenantApiRouteExtensions
         ArgumentNullException.ThrowIfNull(endpoints);
         string path = string.IsNullOrEmpty(prefix) ? TenantPrefix : $"{TenantPrefix}/{prefix.Trim('/')}";
         RouteGroupBuilder group = endpoints.MapGroup(path);
-        group.AddEndpointFilter<TenantAuthenticationFilter>();
+        group.AddEndpointFilterFactory(TenantAuthenticationFilter.Create);
         group.WithMetadata(Problem(StatusCodes.Status401Unauthorized), Problem(StatusCodes.Status403Forbidden));
         return group;
     }
@@ -40,7 +40,7 @@ public static class TenantApiRouteExtensions
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         RouteGroupBuilder group = endpoints.MapGroup(path);
-        group.AddEndpointFilter<TenantAuthenticationFilter>();
+        group.AddEndpointFilterFactory(TenantAuthenticationFilter.Create);
         group.WithMetadata(Problem(StatusCodes.Status401Unauthorized), Problem(StatusCodes.Status403Forbidden));
         return group;
     }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Pulse.Gateway.Api.Authentication;
 
@@ -8,11 +9,19 @@ namespace Pulse.Gateway.Api.Authentication;
 /// registered.
 /// </summary>
 /// <remarks>
-/// Created once per endpoint from the application's services, so the singletons it needs are looked up
-/// then and not on every request.
+/// One instance per endpoint, made by <see cref="Create"/> from the application's services when the
+/// endpoint is built: AddEndpointFilter&lt;T&gt; would construct one, and look up its services, on every request.
 /// </remarks>
-internal sealed class TenantAuthenticationFilter(TenantAuthenticator authenticator, ITenantRequestQuota? quota = null) : IEndpointFilter
+internal sealed class TenantAuthenticationFilter(TenantAuthenticator authenticator, ITenantRequestQuota? quota) : IEndpointFilter
 {
+    /// <summary>The filter factory of a tenant route group.</summary>
+    public static EndpointFilterDelegate Create(EndpointFilterFactoryContext context, EndpointFilterDelegate next)
+    {
+        IServiceProvider services = context.ApplicationServices;
+        var filter = new TenantAuthenticationFilter(services.GetRequiredService<TenantAuthenticator>(), services.GetService<ITenantRequestQuota>());
+        return invocation => filter.InvokeAsync(invocation, next);
+    }
+
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         HttpContext http = context.HttpContext;

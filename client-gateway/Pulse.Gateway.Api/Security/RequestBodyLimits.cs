@@ -61,12 +61,25 @@ public static class RequestBodyLimits
 }
 
 /// <summary>The body limit in force for one request.</summary>
-/// <param name="Limit">Largest body accepted, in bytes.</param>
-/// <param name="Subject">What the body is, for the 413 detail.</param>
-public readonly record struct RequestBodyLimit(long Limit, string Subject)
+public readonly struct RequestBodyLimit
 {
     /// <summary>The subject of a limit that is not an endpoint's own.</summary>
     public const string DefaultSubject = "The request body";
+
+    /// <summary>Creates the limit of one request.</summary>
+    /// <param name="limit">Largest body accepted, in bytes.</param>
+    /// <param name="subject">What the body is, for the 413 detail.</param>
+    public RequestBodyLimit(long limit, string subject)
+    {
+        Limit = limit;
+        Subject = subject;
+    }
+
+    /// <summary>Largest body accepted, in bytes.</summary>
+    public long Limit { get; }
+
+    /// <summary>What the body is, for the 413 detail.</summary>
+    public string Subject { get; }
 
     /// <summary>The 413 detail; built only when a body is refused, as nearly every request is within its limit.</summary>
     public string TooLargeDetail => $"{Subject} exceeds the limit of {Limit} bytes.";

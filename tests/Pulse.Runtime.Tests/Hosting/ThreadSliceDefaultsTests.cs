@@ -27,13 +27,4 @@ public sealed class ThreadSliceDefaultsTests
         Assert.Contains(ThreadSliceDefaults.SliceVariable, error.Message);
         Assert.Contains($"'{value}'", error.Message);
     }
-
-    [Fact]
-    public void ZeroLeavesTheThreadsAlone()
-    {
-        ulong? before = ThreadSliceDefaults.TryReadSlice(0);
-
-        Assert.Equal(ThreadSliceResult.Disabled, ThreadSliceDefaults.Apply(0));
-        Assert.Equal(before, ThreadSliceDefaults.TryReadSlice(0));
-    }
 }
