@@ -8,7 +8,7 @@ using Pulse.Runtime.Hosting;
 SocketEngineDefaults.PreferInlineCompletions();
 
 // Before the host starts its threads, which inherit the slice (see ThreadSliceDefaults).
-ThreadSliceDefaults.PreferShortSlices();
+ThreadSliceOutcome threadSlices = ThreadSliceDefaults.PreferShortSlices();
 
 // The gateway turns REST calls into grain calls through a cluster client.
 WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
@@ -33,6 +33,7 @@ app.MapPulseGatewayApi();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {
+    ThreadSliceDefaults.Log(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Pulse.Gateway"), threadSlices);
     GatewayOptions options = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
     ClusterOptions? cluster = options.HasCluster ? app.Services.GetRequiredService<IOptions<ClusterOptions>>().Value : null;
     GatewayHostExtensions.LogSettings(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Pulse.Gateway"), options, cluster);

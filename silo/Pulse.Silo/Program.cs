@@ -8,7 +8,7 @@ using Pulse.Silo.Hosting;
 SocketEngineDefaults.PreferInlineCompletions();
 
 // Before the host starts its threads, which inherit the slice (see ThreadSliceDefaults).
-ThreadSliceDefaults.PreferShortSlices();
+ThreadSliceOutcome threadSlices = ThreadSliceDefaults.PreferShortSlices();
 
 WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
 
@@ -42,6 +42,7 @@ app.MapGet("/", (IOptions<SiloHostOptions> options) => Results.Text(
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {
+    ThreadSliceDefaults.Log(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Pulse.Silo"), threadSlices);
     string storage = siloOptions.EffectiveStorage switch
     {
         SiloStorageProvider.Sqlite => $"SQLite at {siloOptions.SqlitePath}",

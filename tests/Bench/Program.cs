@@ -10,7 +10,7 @@ using Pulse.Runtime.Testing;
 SocketEngineDefaults.PreferInlineCompletions();
 
 // Before the host starts its threads, which inherit the slice (see ThreadSliceDefaults).
-ThreadSliceDefaults.PreferShortSlices();
+ThreadSliceOutcome threadSlices = ThreadSliceDefaults.PreferShortSlices();
 string scenario = args.Length > 0 ? args[0] : "all";
 if (scenario == SplitClientCallsScenario.SiloRole && args.Length == 2)
 {
@@ -41,6 +41,9 @@ if (scenario == "client-latency")
 #if DEBUG
 Console.WriteLine("warning: a Debug build; run with -c Release for meaningful figures");
 #endif
+Console.WriteLine(threadSlices.Result == ThreadSliceResult.Applied
+    ? $"thread time slices: {threadSlices.Microseconds} µs ({ThreadSliceDefaults.SliceVariable})"
+    : $"thread time slices: the kernel's default ({threadSlices.Result})");
 
 switch (scenario)
 {

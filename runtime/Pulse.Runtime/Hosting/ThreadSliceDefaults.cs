@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
 
 namespace Pulse.Runtime.Hosting;
 
@@ -18,6 +19,11 @@ public enum ThreadSliceResult
     /// <summary>The kernel refused the change (a seccomp profile, for instance); nothing else is affected.</summary>
     Refused,
 }
+
+/// <summary>What <see cref="ThreadSliceDefaults.PreferShortSlices()"/> did, and with which slice.</summary>
+/// <param name="Result">What happened.</param>
+/// <param name="Microseconds">The slice asked for; 0 for the kernel's default.</param>
+public readonly record struct ThreadSliceOutcome(ThreadSliceResult Result, int Microseconds);
 
 /// <summary>
 /// Asks Linux to give this process's threads short time slices. Since 6.6 the kernel schedules
@@ -44,7 +50,7 @@ public enum ThreadSliceResult
 /// 100 µs slices, 2.11 to 3.07 ms in 8 runs with the kernel's default.
 /// </para>
 /// </remarks>
-public static class ThreadSliceDefaults
+public static partial class ThreadSliceDefaults
 {
     /// <summary>The environment variable that sets the slice, in microseconds; 0 turns this off.</summary>
     public const string SliceVariable = "PULSE_THREAD_SLICE_US";
@@ -66,9 +72,37 @@ public static class ThreadSliceDefaults
     /// Applies the slice <see cref="SliceVariable"/> asks for (or the default) to every thread of this
     /// process. Call first in <c>Main</c>, before the host starts its threads.
     /// </summary>
+    /// <returns>What happened, for <see cref="Log"/> once logging is up.</returns>
     /// <exception cref="InvalidOperationException">The variable holds something other than 0 or a slice within the kernel's bounds.</exception>
-    public static ThreadSliceResult PreferShortSlices() =>
-        Apply(ParseSetting(Environment.GetEnvironmentVariable(SliceVariable)));
+    public static ThreadSliceOutcome PreferShortSlices()
+    {
+        int microseconds = ParseSetting(Environment.GetEnvironmentVariable(SliceVariable));
+        return new ThreadSliceOutcome(Apply(microseconds), microseconds);
+    }
+
+    /// <summary>
+    /// Logs what <see cref="PreferShortSlices()"/> did: it runs before the host, and so before logging.
+    /// A refusal is a warning, since the process then runs with the kernel's longer slices.
+    /// </summary>
+    public static void Log(ILogger logger, ThreadSliceOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(logger);
+        switch (outcome.Result)
+        {
+            case ThreadSliceResult.Applied:
+                LogApplied(logger, outcome.Microseconds, SliceVariable);
+                break;
+            case ThreadSliceResult.Disabled:
+                LogDisabled(logger, SliceVariable);
+                break;
+            case ThreadSliceResult.Unsupported:
+                LogUnsupported(logger);
+                break;
+            default:
+                LogRefused(logger, outcome.Microseconds);
+                break;
+        }
+    }
 
     /// <summary>
     /// The slice in microseconds that <paramref name="value"/> (the variable's text) asks for: the
@@ -203,6 +237,18 @@ public static class ThreadSliceDefaults
         Architecture.Arm64 => (274, 275),
         _ => null,
     };
+
+    [LoggerMessage(EventId = 9210, Level = LogLevel.Information, Message = "Threads run with {Microseconds} µs time slices ({Variable}=0 restores the kernel's default)")]
+    private static partial void LogApplied(ILogger logger, int microseconds, string variable);
+
+    [LoggerMessage(EventId = 9211, Level = LogLevel.Information, Message = "Threads run with the kernel's default time slice ({Variable}=0)")]
+    private static partial void LogDisabled(ILogger logger, string variable);
+
+    [LoggerMessage(EventId = 9212, Level = LogLevel.Information, Message = "Threads run with the kernel's default time slice: this system has no per-thread slices (Linux 6.12 or later)")]
+    private static partial void LogUnsupported(ILogger logger);
+
+    [LoggerMessage(EventId = 9213, Level = LogLevel.Warning, Message = "The kernel refused {Microseconds} µs time slices (a seccomp profile may forbid sched_setattr); threads keep its default, and latency tails will be longer")]
+    private static partial void LogRefused(ILogger logger, int microseconds);
 
     // sched_getattr(tid, attr, size, flags) and sched_setattr(tid, attr, flags) through libc's generic
     // syscall(), since only recent C libraries wrap them.

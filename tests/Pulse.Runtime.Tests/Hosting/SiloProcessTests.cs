@@ -122,6 +122,13 @@ public sealed class SiloProcessTests : IDisposable
         ulong? expected = kernelHasSlices && expectedMicros > 0 ? (ulong)expectedMicros * 1_000 : kernelDefault;
         Assert.All(slices, thread => Assert.Equal(expected, thread.Slice));
         Assert.Equal(0, await silo.StopAsync());
+
+        // The start says which slice the process runs with.
+        Assert.Contains(
+            !kernelHasSlices ? "this system has no per-thread slices"
+                : expectedMicros > 0 ? $"Threads run with {expectedMicros} µs time slices"
+                : "Threads run with the kernel's default time slice",
+            silo.Output);
     }
 
     [Theory]
